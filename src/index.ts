@@ -1,0 +1,2 @@
+/** Walkie's public API: re-exports only. */
+export * from "./errors.js";
