@@ -1,0 +1,8 @@
+/**
+ * Transports: anything that yields a Node `Duplex` byte stream. TCP (IPv4 and
+ * IPv6), Unix sockets, stdin/stdout and in-memory pairs. This layer knows
+ * nothing of encryption, frames or peers: it moves bytes, with half-close.
+ */
+export * from "./memory.js";
+export * from "./stdio.js";
+export * from "./tcp.js";
