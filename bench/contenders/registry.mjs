@@ -1,6 +1,7 @@
 /**
  * The contenders, in table order, and how to prepare each before its children
  * run. A setup that throws marks the whole column "n/a: <reason>".
+ * `label` heads its column, `short` names it in the ratios, and
  * `unsupported` names metrics a contender cannot take part in, and why.
  */
 import { execFile } from "node:child_process";
@@ -77,6 +78,7 @@ export const contenders = [
   {
     name: "net",
     label: "net",
+    short: "net",
     script: "net.mjs",
     notes: ["plain TCP, no encryption", SECOND_CONNECTION],
     setup: async () => ({}),
@@ -84,6 +86,7 @@ export const contenders = [
   {
     name: "tls",
     label: "TLS 1.3",
+    short: "TLS",
     script: "tls.mjs",
     notes: ["node:tls, P-256 self-signed cert verified by the client", SECOND_CONNECTION],
     setup: (dir) => makeCertificate(dir),
@@ -91,6 +94,7 @@ export const contenders = [
   {
     name: "socat",
     label: "socat",
+    short: "socat",
     script: "socat.mjs",
     notes: ["socat STDIO<->TCP both sides, fed/drained by Node over pipes", SECOND_CONNECTION],
     unsupported: { handshake: STDIO_HANDSHAKE },
@@ -102,6 +106,7 @@ export const contenders = [
   {
     name: "libp2p",
     label: "libp2p",
+    short: "libp2p",
     script: "libp2p.mjs",
     notes: ["TCP + Noise + Yamux, one connection, a stream per channel"],
     setup: async () => ({
@@ -117,6 +122,7 @@ export const contenders = [
   {
     name: "walkie",
     label: "walkie",
+    short: "walkie",
     script: "walkie.mjs",
     notes: ["library: one link, a stream per channel"],
     setup: (dir) => twoHomes(dir, "lib", libraryId),
@@ -124,6 +130,7 @@ export const contenders = [
   {
     name: "walkie-pipe",
     label: "walkie pipe",
+    short: "walkie pipe",
     script: "walkie-pipe.mjs",
     notes: ["CLI `walkie pipe` both sides, fed/drained like socat", SECOND_CONNECTION],
     unsupported: { handshake: STDIO_HANDSHAKE },

@@ -36,9 +36,18 @@ const adapter = {
   },
   dial: async (addrs, config) => {
     const link = await node.dial({ host: HOST, port: addrs.echo, peer: config.serverId });
+    const channels = [];
     return {
-      open: async (kind) => fromDuplex(await link.openStream(SERVICES[kind])),
-      close: () => link.close(),
+      open: async (kind) => {
+        const ch = fromDuplex(await link.openStream(SERVICES[kind]));
+        channels.push(ch);
+        return ch;
+      },
+      // link.close() waits for open streams, so end ours first.
+      close: async () => {
+        await Promise.all(channels.map((ch) => ch.end()));
+        await link.close();
+      },
     };
   },
   handshake: async (port, config) => {

@@ -4,6 +4,7 @@
  *   write(buf): boolean     false means "wait for drained() before writing more"
  *   drained(): Promise      resolves when the writer may continue
  *   onData(cb)              cb(chunk) with chunk.byteLength
+ *   onEnd(cb)               the peer half-closed
  *   end(): Promise          half-close after flushing
  *   destroy()               tear down now
  * Each adapter calls its stream's own API directly, so no contender pays for
@@ -54,6 +55,7 @@ export function fromPair(writable, readable) {
     write: (buf) => writable.write(buf),
     drained: () => once(writable, "drain"),
     onData: (cb) => readable.on("data", cb),
+    onEnd: (cb) => readable.once("end", cb),
     end: () =>
       new Promise((resolve, reject) => {
         writable.once("error", reject);
@@ -99,6 +101,7 @@ export function fromLibp2p(stream) {
     write: (buf) => stream.send(buf),
     drained: () => nextDrain(stream),
     onData: (cb) => stream.addEventListener("message", (event) => cb(event.data)),
+    onEnd: (cb) => stream.addEventListener("remoteCloseWrite", cb, { once: true }),
     end: () => stream.close(),
     destroy: () => stream.abort(new Error("destroyed by bench")),
   };

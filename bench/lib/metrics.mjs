@@ -56,6 +56,7 @@ export async function pump(
  * arrived with the time from first to last byte.
  */
 export function sink(ch, { size, onDone }) {
+  closeWhenPeerDoes(ch);
   let bytes = 0;
   let start = 0n;
   ch.onData((chunk) => {
@@ -71,7 +72,16 @@ export function sink(ch, { size, onDone }) {
 
 /** Server side of every latency test: writes back what it reads. */
 export function echo(ch) {
+  closeWhenPeerDoes(ch);
   ch.onData((chunk) => ch.write(chunk));
+}
+
+/** Lets the client close gracefully: a half-closed channel is closed here too. */
+function closeWhenPeerDoes(ch) {
+  ch.onEnd(() => {
+    // Past the measurement: if a graceful close fails, tearing down is enough.
+    ch.end().catch(() => ch.destroy());
+  });
 }
 
 /** `count` sequential round trips of `payloadSize` bytes; samples in µs. */

@@ -128,6 +128,12 @@ export function formatNotes(columns, config) {
   return lines;
 }
 
+/** Two decimals, but enough digits that a tiny ratio does not read 0.00. */
+function formatRatio(ratio) {
+  if (ratio >= 10) return ratio.toFixed(1);
+  return ratio >= 0.1 ? ratio.toFixed(2) : ratio.toPrecision(2);
+}
+
 /** `base`/peer for every row and peer with numbers on both sides. */
 export function formatRatios(rows, base, peers) {
   const firstFailure = Object.values(base.cells).find((cell) => !cell.ok);
@@ -141,8 +147,8 @@ export function formatRatios(rows, base, peers) {
     const ours = shownValue(row, base.cells[row.metric]);
     const parts = peers.map((peer) => {
       const theirs = shownValue(row, peer.cells[row.metric]);
-      const ratio = ours !== undefined && theirs ? `${(ours / theirs).toFixed(2)}x` : "n/a";
-      return `${base.label}/${peer.label} ${ratio}`;
+      const ratio = ours !== undefined && theirs ? `${formatRatio(ours / theirs)}x` : "n/a";
+      return `${base.short}/${peer.short} ${ratio}`;
     });
     lines.push([`${row.short} (${row.higher ? "higher" : "lower"} is better)`, ...parts]);
   }
