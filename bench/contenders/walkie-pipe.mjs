@@ -15,7 +15,10 @@ function parsePort(line) {
   try {
     const event = JSON.parse(line);
     const name = event.event ?? event.type;
-    return name === "listening" ? Number(event.port ?? event.address?.port) : undefined;
+    if (name !== "listening") return undefined;
+    // Accept {port}, {address: {port}} or {address: "host:port"}.
+    const port = event.port ?? event.address?.port ?? /:(\d+)$/.exec(event.address ?? "")?.[1];
+    return Number(port) || undefined;
   } catch {
     // Not an NDJSON event (a plain log line): keep reading.
     return undefined;
