@@ -3,7 +3,8 @@
  * run, and prints one table plus Walkie's ratios against each peer. Raw
  * results go to a JSON file in a temp dir, printed at the end.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { rmSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { contenders, PEERS } from "./contenders/registry.mjs";
@@ -30,6 +31,8 @@ const shared = {
 };
 
 const scratch = await mkdtemp(join(tmpdir(), "walkie-bench-run-"));
+// Also on signals and crashes: certificates and homes are per run.
+process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
 const log = (line) => process.stderr.write(`${line}\n`);
 
 /** Sets up and runs every selected metric for one contender. */
@@ -108,5 +111,4 @@ try {
   console.log(`\nraw results: ${file}`);
 } finally {
   killAll();
-  await rm(scratch, { recursive: true, force: true });
 }
