@@ -1,2 +1,12 @@
 /** Walkie's public API: re-exports only. */
+export { base32, deviceIdFromPublicKey, parseDeviceId, shortDeviceId } from "./crypto/device-id.js";
 export * from "./errors.js";
+export {
+  type Link,
+  type LinkStats,
+  type MuxStream,
+  type PeerInfo,
+  StreamResetError,
+} from "./link/index.js";
+export * from "./node/index.js";
+export { createMemoryDuplexPair, formatAddress, parseAddress } from "./transport/index.js";
