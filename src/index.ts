@@ -9,4 +9,5 @@ export {
   StreamResetError,
 } from "./link/index.js";
 export * from "./node/index.js";
+export * from "./services/index.js";
 export { createMemoryDuplexPair, formatAddress, parseAddress } from "./transport/index.js";

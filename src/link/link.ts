@@ -49,15 +49,18 @@ export interface LinkInit extends LinkTimers {
   remoteAddress?: string;
   /** Per-stream receive window in bytes. @default 1 MiB */
   receiveWindow?: number;
+  /**
+   * Called with each stream the peer opens, from the first record on (so
+   * none is missed between the handshake and the caller's setup). Without
+   * it, peer streams are refused with ERR_UNKNOWN_SERVICE.
+   */
+  onStream?: (stream: MuxStream, link: Link) => void;
 }
 
 /** Node's buffer in front of the socket is kept this small so an urgent frame never waits long. */
 const MAX_QUEUED_BYTES = 256 * 1024;
 
-/**
- * Events: `stream` (MuxStream) for each stream the peer opens; `close`
- * (error or undefined) once, when the link is gone.
- */
+/** Events: `close` (error or undefined) once, when the link is gone. */
 export class Link extends EventEmitter {
   readonly peer: PeerInfo;
   readonly isInitiator: boolean;
@@ -106,7 +109,9 @@ export class Link extends EventEmitter {
       isInitiator: init.isInitiator,
       receiveWindow: init.receiveWindow,
       onWritable: () => this.scheduleFlush(),
-      onStream: (stream) => this.onPeerStream(stream),
+      onStream: init.onStream
+        ? (stream) => init.onStream!(stream, this)
+        : (stream) => stream.reset("ERR_UNKNOWN_SERVICE"),
       onRemoteGoAway: (code) => {
         this.remoteGoAwayCode = code;
       },
@@ -173,14 +178,6 @@ export class Link extends EventEmitter {
     this.mux.destroy(err);
     this.transport.destroy();
     this.finish();
-  }
-
-  private onPeerStream(stream: MuxStream): void {
-    if (this.listenerCount("stream") === 0) {
-      stream.reset("ERR_UNKNOWN_SERVICE");
-      return;
-    }
-    this.emit("stream", stream);
   }
 
   private wireTransport(leftover: Buffer[]): void {
@@ -252,9 +249,14 @@ export class Link extends EventEmitter {
     this.flushQueued = false;
     if (this.closed) return;
     const transport = this.transport;
+    let full = false;
     transport.cork();
     try {
-      while (transport.writableLength < MAX_QUEUED_BYTES) {
+      for (;;) {
+        if (transport.writableLength >= MAX_QUEUED_BYTES) {
+          full = true;
+          break;
+        }
         const parts = this.mux.pull(MAX_RECORD_PLAINTEXT);
         if (parts === null) break;
         for (const piece of this.sealer.seal(parts)) {
@@ -266,13 +268,17 @@ export class Link extends EventEmitter {
     } finally {
       transport.uncork();
     }
-    if (transport.writableLength >= MAX_QUEUED_BYTES) {
-      this.waitingForDrain = true;
-      transport.once("drain", () => {
-        this.waitingForDrain = false;
-        this.scheduleFlush();
-      });
+    if (!full) return;
+    if (transport.writableLength < MAX_QUEUED_BYTES) {
+      // The kernel took it all at uncork: go on filling.
+      this.scheduleFlush();
+      return;
     }
+    this.waitingForDrain = true;
+    transport.once("drain", () => {
+      this.waitingForDrain = false;
+      this.scheduleFlush();
+    });
   }
 
   private startKeepalive(timers: LinkTimers): void {

@@ -7,6 +7,7 @@ import type { KeyPair } from "../crypto/noise/index.js";
 import { HandshakeError, WalkieError } from "../errors.js";
 import { type LinkMode, type PeerInfo, runHandshake } from "./handshake.js";
 import { Link, type LinkTimers } from "./link.js";
+import type { MuxStream } from "./mux.js";
 
 export interface UpgradeOptions extends LinkTimers {
   isInitiator: boolean;
@@ -21,6 +22,8 @@ export interface UpgradeOptions extends LinkTimers {
   remoteAddress?: string;
   /** Per-stream receive window in bytes. @default 1 MiB */
   receiveWindow?: number;
+  /** Handles streams the peer opens (see LinkInit.onStream). */
+  onStream?: (stream: MuxStream, link: Link) => void;
 }
 
 /**

@@ -166,6 +166,7 @@ export class WalkieNode extends EventEmitter {
       name: this.identity.name,
       verifyPeer: options.verifyPeer,
       remoteAddress: options.remoteAddress,
+      onStream: (stream, link) => this.dispatch(stream, link),
     });
     this.adopt(link);
     return link;
@@ -179,13 +180,14 @@ export class WalkieNode extends EventEmitter {
     await Promise.all(this.links().map((link) => link.close()));
   }
 
+  private dispatch(stream: MuxStream, link: Link): void {
+    const handler = this.handlers.get(stream.service);
+    if (handler === undefined) stream.reset("ERR_UNKNOWN_SERVICE");
+    else handler(stream, link);
+  }
+
   private adopt(link: Link): void {
     this.activeLinks.add(link);
-    link.on("stream", (stream: MuxStream) => {
-      const handler = this.handlers.get(stream.service);
-      if (handler === undefined) stream.reset("ERR_UNKNOWN_SERVICE");
-      else handler(stream, link);
-    });
     link.once("close", () => this.activeLinks.delete(link));
     this.emit("link", link);
   }

@@ -1,0 +1,5 @@
+/**
+ * Services: each is a protocol on a link's streams (pipe, files, chat,
+ * forward, rpc). A service knows streams, never sockets or keys.
+ */
+export * from "./pipe.js";
