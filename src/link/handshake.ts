@@ -2,7 +2,8 @@
  * Runs the Noise XX handshake over a transport (PROTOCOL.md §1-2): preamble,
  * three length-prefixed messages carrying CBOR hellos, then the peer's key
  * is checked by the caller's policy. Returns the traffic keys and whatever
- * bytes arrived after the handshake.
+ * bytes arrived after the handshake. In one-time-code mode the PAKE
+ * (pake-exchange.ts) runs first and keys Noise XXpsk3.
  */
 import type { Duplex } from "node:stream";
 import { decode, encode } from "cborg";
@@ -11,6 +12,7 @@ import { HandshakeState, type KeyPair } from "../crypto/noise/index.js";
 import { HandshakeError, WalkieError } from "../errors.js";
 import { encodeGoAway } from "../wire/index.js";
 import { MessageReader } from "./message-reader.js";
+import { type CodeSlot, initiatePake, type PakeInitiation, respondPake } from "./pake-exchange.js";
 import { RecordSealer } from "./records.js";
 
 export const PROTOCOL_VERSION = 1;
@@ -48,8 +50,10 @@ export interface HandshakeOptions {
   verifyPeer: (peer: PeerInfo) => void | Promise<void>;
   /** Initiator: which mode to ask for. Responder: the modes it accepts. @default Known */
   mode?: LinkMode;
-  /** Pre-shared key for `LinkMode.Code` (32 bytes), from the PAKE. */
-  psk?: Buffer;
+  /** Initiator in `LinkMode.Code`: the code's password scalar (a promise lets scrypt overlap). */
+  codeScalar?: Uint8Array | Promise<Uint8Array>;
+  /** Responder in `LinkMode.Code`: the waiting code. Without it, mode-1 peers get ERR_NO_CODE. */
+  codeSlot?: CodeSlot;
   /** @default 10000 */
   timeoutMs?: number;
 }
@@ -86,19 +90,18 @@ function preamble(mode: LinkMode): Buffer {
   return Buffer.from([...MAGIC, PROTOCOL_VERSION, mode, 0, 0]);
 }
 
-function newState(options: HandshakeOptions, mode: LinkMode, pre: Buffer): HandshakeState {
-  if (mode === LinkMode.Code && options.psk?.length !== 32) {
-    throw new HandshakeError(
-      "ERR_HANDSHAKE",
-      "a one-time-code link needs a 32-byte key from the PAKE",
-    );
-  }
+function newState(
+  options: HandshakeOptions,
+  mode: LinkMode,
+  pre: Buffer,
+  psk: Buffer | undefined,
+): HandshakeState {
   return new HandshakeState({
     protocolName: PROTOCOL_NAMES[mode],
     initiator: options.isInitiator,
     prologue: Buffer.concat([PROLOGUE_LABEL, pre]),
     staticKeyPair: options.keyPair,
-    ...(mode === LinkMode.Code ? { psks: [options.psk!] } : {}),
+    ...(mode === LinkMode.Code ? { psks: [psk!] } : {}),
   });
 }
 
@@ -114,16 +117,25 @@ async function initiate(
 ): Promise<HandshakeResult> {
   const mode = options.mode ?? LinkMode.Known;
   const pre = preamble(mode);
-  const state = newState(options, mode, pre);
+  let pake: PakeInitiation | undefined;
+  if (mode === LinkMode.Code) {
+    if (options.codeScalar === undefined) throw new TypeError("LinkMode.Code needs codeScalar");
+    options.transport.write(pre);
+    pake = await initiatePake({ transport: options.transport, reader }, options.codeScalar);
+  }
+  const state = newState(options, mode, pre, pake?.psk);
   try {
-    options.transport.write(Buffer.concat([pre, framed(state.writeMessage())]));
+    const first = framed(state.writeMessage());
+    options.transport.write(pake ? first : Buffer.concat([pre, first]));
+    await pake?.confirm();
     const hello = state.readMessage(await reader.readMessage(MAX_HANDSHAKE_MESSAGE));
     const peer = peerInfo(state, hello);
     const refusal = await checkPeer(options, peer);
     options.transport.write(framed(state.writeMessage(encodeHello(options.name))));
     return finish(state, peer, refusal, options, reader);
   } finally {
-    state.destroy();
+    state.destroy(); // it holds the PSK by reference: wipe only after
+    pake?.psk.fill(0);
   }
 }
 
@@ -141,15 +153,17 @@ async function respond(options: HandshakeOptions, reader: MessageReader): Promis
       "the peer is not speaking Walkie protocol version 1",
     );
   }
-  if (mode !== (options.mode ?? LinkMode.Known)) {
-    throw new HandshakeError(
-      "ERR_BAD_PREAMBLE",
-      mode === LinkMode.Code
-        ? "the peer wants a one-time code, which this side is not waiting for"
-        : `unexpected link mode ${mode}`,
-    );
+  const expected = options.mode ?? LinkMode.Known;
+  if (mode !== expected && mode !== LinkMode.Code) {
+    throw new HandshakeError("ERR_BAD_PREAMBLE", `unexpected link mode ${mode}`);
   }
-  const state = newState(options, mode, pre);
+  // A mode-1 peer where no code waits is told so (ERR_NO_CODE) by the PAKE step.
+  const io = { transport: options.transport, reader };
+  const psk =
+    mode === LinkMode.Code
+      ? await respondPake(io, expected === LinkMode.Code ? options.codeSlot : undefined)
+      : undefined;
+  const state = newState(options, mode, pre, psk);
   try {
     state.readMessage(await reader.readMessage(MAX_HANDSHAKE_MESSAGE));
     options.transport.write(framed(state.writeMessage(encodeHello(options.name))));
@@ -159,6 +173,7 @@ async function respond(options: HandshakeOptions, reader: MessageReader): Promis
     return finish(state, peer, refusal, options, reader);
   } finally {
     state.destroy();
+    psk?.fill(0);
   }
 }
 

@@ -8,6 +8,7 @@ import { HandshakeError, WalkieError } from "../errors.js";
 import { type LinkMode, type PeerInfo, runHandshake } from "./handshake.js";
 import { Link, type LinkTimers } from "./link.js";
 import type { MuxStream } from "./mux.js";
+import type { CodeSlot } from "./pake-exchange.js";
 
 export interface UpgradeOptions extends LinkTimers {
   isInitiator: boolean;
@@ -15,8 +16,12 @@ export interface UpgradeOptions extends LinkTimers {
   name: string;
   /** Throws a WalkieError to refuse the peer (the peer is told why). */
   verifyPeer: (peer: PeerInfo) => void | Promise<void>;
+  /** @default LinkMode.Known */
   mode?: LinkMode;
-  psk?: Buffer;
+  /** Initiator in `LinkMode.Code`: the code's password scalar, from `pairingScalar`. */
+  codeScalar?: Uint8Array | Promise<Uint8Array>;
+  /** Responder in `LinkMode.Code`: the waiting one-time code. */
+  codeSlot?: CodeSlot;
   /** @default 10000 */
   handshakeTimeoutMs?: number;
   remoteAddress?: string;
@@ -43,7 +48,8 @@ export async function upgrade(transport: Duplex, options: UpgradeOptions): Promi
       name: options.name,
       verifyPeer: options.verifyPeer,
       mode: options.mode,
-      psk: options.psk,
+      codeScalar: options.codeScalar,
+      codeSlot: options.codeSlot,
       timeoutMs,
     });
     const link = new Link({ ...options, ...result, transport });
