@@ -1,5 +1,7 @@
 /** Walkie's public API: re-exports only. */
 export { base32, deviceIdFromPublicKey, parseDeviceId, shortDeviceId } from "./crypto/device-id.js";
+export { generateCode, type ParsedCode, parseCode } from "./crypto/one-time-code.js";
+export type { DiscoveredPeer } from "./discovery/index.js";
 export * from "./errors.js";
 export {
   type Link,

@@ -7,5 +7,10 @@
 export { LinkMode, type PeerInfo, PROTOCOL_VERSION } from "./handshake.js";
 export { Link, type LinkStats, type LinkTimers } from "./link.js";
 export { MuxStream, StreamResetError } from "./mux.js";
-export { type CodeSlot, pairingScalar } from "./pake-exchange.js";
+export {
+  type CodeSlot,
+  type CodeSlotState,
+  createCodeSlot,
+  pairingScalar,
+} from "./pake-exchange.js";
 export { type UpgradeOptions, upgrade } from "./upgrade.js";

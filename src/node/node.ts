@@ -1,16 +1,36 @@
 /**
- * The Node: one device's identity, its listeners and links, and the
- * handlers for services that peers open. The CLI and the web UI are thin
- * layers over this.
+ * The Node: one device's identity, its paired peers, its listeners and
+ * links, and the handlers for services that peers open. The CLI and the web
+ * UI are thin layers over this. Pairing, dialling a peer by name and LAN
+ * discovery live in their own files; this only delegates.
  */
 import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
+import type { DiscoveredPeer } from "../discovery/index.js";
 import { WalkieError } from "../errors.js";
-import { type Link, type LinkTimers, type MuxStream, upgrade } from "../link/index.js";
+import {
+  type CodeSlot,
+  type Link,
+  type LinkMode,
+  type LinkTimers,
+  type MuxStream,
+  upgrade,
+} from "../link/index.js";
 import { dialTcp, formatAddress, listenTcp, type TcpListener } from "../transport/index.js";
+import { type DialPeerOptions, dialPairedPeer } from "./dial-peer.js";
 import { type Identity, loadOrCreateIdentity } from "./identity.js";
-import { allowList, expectPeer, type PeerPolicy } from "./policy.js";
+import { announceOnLan, browseLan } from "./lan.js";
+import {
+  type PairingResult,
+  type PairJoinOptions,
+  type PairWaitOptions,
+  type PairWaitSession,
+  pairJoin,
+  pairWait,
+} from "./pairing.js";
+import { PeerStore } from "./peer-store.js";
+import { allowList, expectPeer, type PeerPolicy, pairedPolicy } from "./policy.js";
 import { defaultStateDir } from "./state-dir.js";
 
 export interface NodeOptions extends LinkTimers {
@@ -24,6 +44,8 @@ export interface NodeOptions extends LinkTimers {
   maxPendingHandshakes?: number;
   /** Per-stream receive window in bytes. @default 1 MiB */
   receiveWindow?: number;
+  /** Use mDNS to announce and find devices on the LAN. @default true */
+  discovery?: boolean;
 }
 
 export interface NodeListenOptions {
@@ -31,8 +53,10 @@ export interface NodeListenOptions {
   host?: string;
   /** @default 0 (any free port) */
   port?: number;
-  /** Device IDs allowed to link, or a policy function. Without it nobody is allowed. */
+  /** Device IDs allowed to link, or a policy function. @default the paired peers */
   allow?: readonly string[] | PeerPolicy;
+  /** Announce this listener on the LAN over mDNS (if discovery is on). @default false */
+  announce?: boolean;
 }
 
 export interface NodeDialOptions {
@@ -49,6 +73,12 @@ export interface ConnectOptions {
   /** Initiator: expected device ID. Responder: allow list or policy. */
   verifyPeer: PeerPolicy;
   remoteAddress?: string;
+  /** @default LinkMode.Known */
+  mode?: LinkMode;
+  /** Initiator in `LinkMode.Code`: the code's password scalar. */
+  codeScalar?: Uint8Array | Promise<Uint8Array>;
+  /** Responder in `LinkMode.Code`: the waiting code. */
+  codeSlot?: CodeSlot;
 }
 
 /** A listening TCP endpoint of a node. */
@@ -69,12 +99,17 @@ export async function createNode(options: NodeOptions = {}): Promise<WalkieNode>
 
 /**
  * Events: `link` (Link) when a link is up; `link-error` (error, remote
- * address) when an incoming connection failed its handshake.
+ * address) when an incoming connection failed its handshake; `warning`
+ * (error) for trouble that stops nothing (mDNS unavailable, a refused
+ * pairing attempt, the peer store not updated).
  */
 export class WalkieNode extends EventEmitter {
+  /** The paired peers. */
+  readonly peers: PeerStore;
   private readonly handlers = new Map<string, StreamHandler>();
   private readonly activeLinks = new Set<Link>();
   private readonly tcpListeners = new Set<TcpListener>();
+  private readonly closers = new Set<() => Promise<void>>();
   private closing = false;
 
   constructor(
@@ -83,6 +118,12 @@ export class WalkieNode extends EventEmitter {
     private readonly options: NodeOptions,
   ) {
     super();
+    this.peers = PeerStore.inHome(home);
+  }
+
+  /** Whether mDNS discovery is used. */
+  get discovery(): boolean {
+    return this.options.discovery ?? true;
   }
 
   /** This device's ID (with check characters). */
@@ -109,10 +150,15 @@ export class WalkieNode extends EventEmitter {
     return [...this.activeLinks];
   }
 
-  /** Accepts links over TCP from the allowed peers. */
+  /** Accepts links over TCP from the allowed peers (by default, the paired ones). */
   async listen(options: NodeListenOptions = {}): Promise<NodeListener> {
+    const { allow } = options;
     const policy =
-      typeof options.allow === "function" ? options.allow : allowList(options.allow ?? []);
+      typeof allow === "function"
+        ? allow
+        : allow === undefined
+          ? pairedPolicy(this.peers)
+          : allowList(allow);
     const maxPending = this.options.maxPendingHandshakes ?? 64;
     let pending = 0;
     const listener = await listenTcp(
@@ -135,14 +181,37 @@ export class WalkieNode extends EventEmitter {
       },
     );
     this.tcpListeners.add(listener);
-    return {
-      host: listener.host,
-      port: listener.port,
-      close: async () => {
-        this.tcpListeners.delete(listener);
-        await listener.close();
-      },
+    const announcement =
+      options.announce && this.discovery
+        ? announceOnLan(this, listener.port, (err) => this.emit("warning", err))
+        : undefined;
+    const close = async () => {
+      this.tcpListeners.delete(listener);
+      this.closers.delete(close);
+      await Promise.all([listener.close(), announcement?.stop()]);
     };
+    this.closers.add(close);
+    return { host: listener.host, port: listener.port, close };
+  }
+
+  /** Links with a paired peer named by name, device ID or a unique prefix, found on the LAN or at its last address. */
+  dialPeer(peer: string, options?: DialPeerOptions): Promise<Link> {
+    return dialPairedPeer(this, peer, options);
+  }
+
+  /** Waits for another device to pair with a one-time code (see PairWaitSession). */
+  pairWait(options?: PairWaitOptions): Promise<PairWaitSession> {
+    return pairWait(this, options);
+  }
+
+  /** Pairs with the device waiting with `code`, found by its nameplate or at host:port. */
+  pairJoin(options: PairJoinOptions): Promise<PairingResult> {
+    return pairJoin(this, options);
+  }
+
+  /** The Walkie devices that answer on the LAN within `durationMs` (none if discovery is off). */
+  async discoverLan(durationMs = 1_500): Promise<DiscoveredPeer[]> {
+    return this.discovery ? browseLan(this, durationMs) : [];
   }
 
   /** Dials `host:port` and links if the expected peer answers. */
@@ -166,6 +235,9 @@ export class WalkieNode extends EventEmitter {
       name: this.identity.name,
       verifyPeer: options.verifyPeer,
       remoteAddress: options.remoteAddress,
+      mode: options.mode,
+      codeScalar: options.codeScalar,
+      codeSlot: options.codeSlot,
       onStream: (stream, link) => this.dispatch(stream, link),
     });
     this.adopt(link);
@@ -175,9 +247,11 @@ export class WalkieNode extends EventEmitter {
   /** Closes listeners and every link gracefully. */
   async close(): Promise<void> {
     this.closing = true;
+    await Promise.all([...this.closers].map((close) => close()));
     await Promise.all([...this.tcpListeners].map((listener) => listener.close()));
     this.tcpListeners.clear();
     await Promise.all(this.links().map((link) => link.close()));
+    await this.peers.idle();
   }
 
   private dispatch(stream: MuxStream, link: Link): void {
@@ -187,6 +261,11 @@ export class WalkieNode extends EventEmitter {
   }
 
   private adopt(link: Link): void {
+    // A link with a paired peer updates when (and, if we dialled, where) it was last seen.
+    const where = link.remoteAddress;
+    this.peers
+      .markSeen(link.peer.id, link.isInitiator ? { dialed: where } : { from: where })
+      .catch((err: unknown) => this.emit("warning", err));
     this.activeLinks.add(link);
     link.once("close", () => this.activeLinks.delete(link));
     this.emit("link", link);
