@@ -52,5 +52,5 @@ export function fail(err: unknown, json: boolean): void {
   if (json) process.stderr.write(`${JSON.stringify({ event: "error", code, message })}\n`);
   else process.stderr.write(`walkie: ${message} (${code})\n`);
   if (!(err instanceof WalkieError) && process.env.WALKIE_DEBUG) console.error(err);
-  process.exitCode = EXIT_FAILURE;
+  process.exitCode = code === "ERR_USAGE" ? EXIT_USAGE : EXIT_FAILURE;
 }

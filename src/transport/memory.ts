@@ -51,7 +51,7 @@ class MemoryEnd extends Duplex {
     if (!this.peer.destroyed) {
       const clean = this.writableFinished && this.readableEnded;
       this.peer.destroy(
-        clean ? null : Object.assign(new Error("peer reset"), { code: "ECONNRESET" }),
+        clean ? undefined : Object.assign(new Error("peer reset"), { code: "ECONNRESET" }),
       );
     }
     callback(err);

@@ -243,9 +243,7 @@ test("an option without its value or an unknown option is a usage error (exit 2)
   }
 });
 
-test("missing options are a usage error: exit 2 with ERR_USAGE", {
-  todo: "bug: ERR_USAGE from pipe.ts goes through fail(), which exits 1, not EXIT_USAGE (2)",
-}, async () => {
+test("missing options are a usage error: exit 2 with ERR_USAGE", async () => {
   const port = String(await closedPort());
   const cases = [
     ["pipe"],

@@ -2,13 +2,12 @@
 // bulk with backpressure, and a vanished peer being noticed.
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
 import { connect, createServer, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import { describe, test } from "node:test";
 import { createMemoryDuplexPair, dialTcp, listenTcp } from "../../src/transport/index.js";
+import { tempDir } from "../helpers/temp.js";
 
 type PairFactory = () => Promise<{ a: Duplex; b: Duplex; close: () => Promise<void> }>;
 
@@ -26,7 +25,7 @@ function tcpPair(host: string): PairFactory {
 }
 
 const unixPair: PairFactory = async () => {
-  const path = join(mkdtempSync(join(tmpdir(), "walkie-unix-")), "sock");
+  const path = join(tempDir("walkie-unix-"), "sock");
   let accepted!: (socket: Socket) => void;
   const incoming = new Promise<Socket>((resolve) => {
     accepted = resolve;
