@@ -1,27 +1,11 @@
 #!/usr/bin/env node
-/** The `walkie` command: a thin face over the library. One file per command. */
-import { Command, CommanderError } from "commander";
-import { registerId } from "./commands/id.js";
-import { registerPipe } from "./commands/pipe.js";
-import { EXIT_USAGE, fail } from "./output.js";
+/**
+ * Entry point of the `walkie` command. `walkie pair CODE` needs about 90 ms
+ * of scrypt before its first message: it starts here, on another thread,
+ * while the program (program.ts, about 80 ms of module loading) loads.
+ */
+import { startPairingEarly } from "../node/early-pairing.js";
 
-const program = new Command()
-  .name("walkie")
-  .description("Direct, encrypted links between two devices: no server, no cloud.")
-  .version("0.1.0")
-  .exitOverride()
-  .configureOutput({ writeErr: (text) => process.stderr.write(text) });
-
-registerId(program);
-registerPipe(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (err: unknown) {
-  if (err instanceof CommanderError) {
-    // Help and version exit 0; usage errors were already printed by commander.
-    process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
-  } else {
-    fail(err, process.argv.includes("--json"));
-  }
-}
+const [command, code] = process.argv.slice(2);
+if (command === "pair" && code !== undefined && !code.startsWith("-")) startPairingEarly(code);
+await import("./program.js");

@@ -12,5 +12,6 @@ export {
   type CodeSlotState,
   createCodeSlot,
   pairingScalar,
+  warmUpPake,
 } from "./pake-exchange.js";
 export { type UpgradeOptions, upgrade } from "./upgrade.js";

@@ -91,12 +91,47 @@ export interface PakeInitiation {
   confirm(): Promise<void>;
 }
 
+/** A derivation started early by {@link prederivePairingScalar}, taken by the next match. */
+let early: { code: string; w: Promise<Uint8Array> } | undefined;
+
 /**
  * The SPAKE2 password scalar of a one-time code: scrypt (about 90 ms) over
  * the normalised code, salted with the fixed identities.
  */
 export function pairingScalar(normalizedCode: string): Promise<Uint8Array> {
+  if (early?.code === normalizedCode) {
+    const { w } = early;
+    early = undefined;
+    return w;
+  }
   return derivePasswordScalar(normalizedCode, { idA: ID_A, idB: ID_B });
+}
+
+/**
+ * Starts {@link pairingScalar} now, on libuv's thread pool, for the next
+ * call with the same code to take (once); e.g. while a CLI loads.
+ */
+export function prederivePairingScalar(normalizedCode: string): void {
+  const w = derivePasswordScalar(normalizedCode, { idA: ID_A, idB: ID_B });
+  w.catch(() => {});
+  early = { code: normalizedCode, w };
+}
+
+let warm = false;
+
+/**
+ * One throwaway SPAKE2 computation, so the curve code is compiled and the
+ * base point's tables are built before a real attempt: about 30 ms in a
+ * fresh process. Run it while waiting anyway (for scrypt, for the peer);
+ * later calls do nothing.
+ */
+export function warmUpPake(): void {
+  if (warm) return;
+  warm = true;
+  const w = new Uint8Array(32);
+  w[31] = 1;
+  const b = createSpake2({ role: "B", w });
+  createSpake2({ role: "A", w }).finish(b.message());
 }
 
 /** Initiator: reads pB, sends pA || cA, returns the PSK and the check of cB. */

@@ -17,7 +17,7 @@ import {
   type MuxStream,
   upgrade,
 } from "../link/index.js";
-import { dialTcp, formatAddress, listenTcp, type TcpListener } from "../transport/index.js";
+import { dialTcp, formatAddress, listenTcp } from "../transport/index.js";
 import { type DialPeerOptions, dialPairedPeer } from "./dial-peer.js";
 import { type Identity, loadOrCreateIdentity } from "./identity.js";
 import { announceOnLan, browseLan } from "./lan.js";
@@ -62,8 +62,8 @@ export interface NodeListenOptions {
 export interface NodeDialOptions {
   host: string;
   port: number;
-  /** The device ID expected to answer; anyone else is refused. */
-  peer: string;
+  /** The device ID expected to answer; anyone else is refused. @default any paired peer */
+  peer?: string;
   /** Covers connecting and the handshake. @default 10000 */
   timeoutMs?: number;
 }
@@ -108,7 +108,6 @@ export class WalkieNode extends EventEmitter {
   readonly peers: PeerStore;
   private readonly handlers = new Map<string, StreamHandler>();
   private readonly activeLinks = new Set<Link>();
-  private readonly tcpListeners = new Set<TcpListener>();
   private readonly closers = new Set<() => Promise<void>>();
   private closing = false;
 
@@ -180,13 +179,11 @@ export class WalkieNode extends EventEmitter {
           .finally(() => pending--);
       },
     );
-    this.tcpListeners.add(listener);
     const announcement =
       options.announce && this.discovery
         ? announceOnLan(this, listener.port, (err) => this.emit("warning", err))
         : undefined;
     const close = async () => {
-      this.tcpListeners.delete(listener);
       this.closers.delete(close);
       await Promise.all([listener.close(), announcement?.stop()]);
     };
@@ -194,7 +191,7 @@ export class WalkieNode extends EventEmitter {
     return { host: listener.host, port: listener.port, close };
   }
 
-  /** Links with a paired peer named by name, device ID or a unique prefix, found on the LAN or at its last address. */
+  /** Links with a paired peer (name, device ID or unique prefix), found on the LAN or at its last address. */
   dialPeer(peer: string, options?: DialPeerOptions): Promise<Link> {
     return dialPairedPeer(this, peer, options);
   }
@@ -216,7 +213,7 @@ export class WalkieNode extends EventEmitter {
 
   /** Dials `host:port` and links if the expected peer answers. */
   async dial(options: NodeDialOptions): Promise<Link> {
-    const policy = expectPeer(options.peer);
+    const policy = options.peer === undefined ? pairedPolicy(this.peers) : expectPeer(options.peer);
     const timeoutMs = options.timeoutMs ?? 10_000;
     const socket = await dialTcp({ host: options.host, port: options.port, timeoutMs });
     return this.connect(socket, {
@@ -247,10 +244,11 @@ export class WalkieNode extends EventEmitter {
   /** Closes listeners and every link gracefully. */
   async close(): Promise<void> {
     this.closing = true;
-    await Promise.all([...this.closers].map((close) => close()));
-    await Promise.all([...this.tcpListeners].map((listener) => listener.close()));
-    this.tcpListeners.clear();
-    await Promise.all(this.links().map((link) => link.close()));
+    // Links close alongside the listeners: a listener's close waits for its connections.
+    await Promise.all([
+      ...[...this.closers].map((close) => close()),
+      ...this.links().map((link) => link.close()),
+    ]);
     await this.peers.idle();
   }
 

@@ -17,6 +17,7 @@ import {
   LinkMode,
   type PeerInfo,
   pairingScalar,
+  warmUpPake,
 } from "../link/index.js";
 import {
   dialTcp,
@@ -138,6 +139,7 @@ export async function pairWait(
     announcement = announceOnLan(node, listener.port, (err) => node.emit("warning", err));
     announcement.setNameplate(code.nameplate);
   }
+  setImmediate(warmUpPake); // while the other side types the code
   return {
     code: code.normalized,
     nameplate: code.nameplate,
@@ -159,6 +161,7 @@ export async function pairJoin(
   // scrypt (about 90 ms) runs while the other side is found and dialled.
   const w = pairingScalar(code.normalized);
   w.catch(() => {});
+  setImmediate(warmUpPake); // on this thread, while scrypt runs on another
   let targets: string[];
   if (options.host !== undefined) {
     if (options.port === undefined) throw new ConfigError("ERR_USAGE", "a host needs a port");

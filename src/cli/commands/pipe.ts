@@ -1,7 +1,6 @@
 import type { Command } from "commander";
 import {
   ConfigError,
-  createNode,
   type Link,
   type MuxStream,
   PIPE_SERVICE,
@@ -10,6 +9,7 @@ import {
   WalkieError,
   type WalkieNode,
 } from "../../index.js";
+import { onInterrupt, openNode, peerIdFor, portOption } from "../context.js";
 import { createReporter, fail, type Reporter } from "../output.js";
 
 interface PipeOptions {
@@ -29,14 +29,25 @@ export function registerPipe(program: Command): void {
     .option("--listen", "wait for the peer to connect")
     .option("--host <host>", "with --listen: address to listen on", "::")
     .option("--port <port>", "with --listen: TCP port (0 = any free port)", "0")
-    .option("--allow <device-id...>", "with --listen: device IDs allowed to connect")
-    .option("--to <host:port>", "connect to a listening peer")
-    .option("--peer <device-id>", "with --to: the device ID expected to answer")
+    .option(
+      "--allow <peer...>",
+      "with --listen: who may connect (device IDs or paired names); default: every paired peer, and announce on the LAN",
+    )
+    .option(
+      "--to <peer|host:port>",
+      "connect to a paired peer (name or ID, found on the LAN) or an address",
+    )
+    .option(
+      "--peer <peer>",
+      "with --to HOST:PORT: the device expected to answer (default: any paired peer)",
+    )
     .option("--json", "NDJSON status events on stderr (listening, connected, closed, error)")
     .action(async (options: PipeOptions) => {
       const reporter = createReporter(options.json === true);
       try {
-        const node = await createNode();
+        const node = await openNode();
+        node.on("warning", (err: unknown) => reporter.warn(err));
+        onInterrupt(() => node.close());
         const stream = options.listen
           ? await listenForPeer(node, options, reporter)
           : await dialPeer(node, options, reporter);
@@ -49,22 +60,47 @@ export function registerPipe(program: Command): void {
 }
 
 async function dialPeer(node: WalkieNode, options: PipeOptions, reporter: Reporter) {
-  if (!options.to || !options.peer) {
-    throw new ConfigError("ERR_USAGE", "give --listen, or --to HOST:PORT with --peer DEVICE-ID");
+  if (!options.to) {
+    throw new ConfigError("ERR_USAGE", "give --listen, or --to PEER (or --to HOST:PORT)");
   }
-  const { host, port } = parseAddress(options.to);
-  const link = await node.dial({ host, port, peer: options.peer });
+  const link = await dial(node, options.to, options.peer);
   reportConnected(link, reporter);
   return { link, stream: link.openStream(PIPE_SERVICE) };
 }
 
-function listenForPeer(node: WalkieNode, options: PipeOptions, reporter: Reporter) {
-  if (!options.allow || options.allow.length === 0) {
-    throw new ConfigError("ERR_USAGE", "--listen needs --allow DEVICE-ID (who may connect)");
+/** A paired peer by name or ID (found on the LAN or at its last address), or HOST:PORT. */
+async function dial(node: WalkieNode, to: string, expected: string | undefined): Promise<Link> {
+  let address: { host: string; port: number } | undefined;
+  try {
+    address = parseAddress(to);
+  } catch {
+    if (expected !== undefined) {
+      throw new ConfigError("ERR_USAGE", "--peer goes with --to HOST:PORT only");
+    }
+    return node.dialPeer(to);
   }
-  const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError("ERR_USAGE", `--port ${options.port} is not a port number`);
+  if (expected !== undefined) {
+    return node.dial({ ...address, peer: await peerIdFor(node, expected) });
+  }
+  if ((await node.peers.list()).length === 0) {
+    throw new ConfigError(
+      "ERR_USAGE",
+      "--to HOST:PORT needs --peer DEVICE-ID (this device has no paired peers to accept)",
+    );
+  }
+  return node.dial({ ...address });
+}
+
+async function listenForPeer(node: WalkieNode, options: PipeOptions, reporter: Reporter) {
+  const port = portOption("--port", options.port ?? "0");
+  const allow = options.allow
+    ? await Promise.all(options.allow.map((text) => peerIdFor(node, text)))
+    : undefined;
+  if (allow === undefined && (await node.peers.list()).length === 0) {
+    throw new ConfigError(
+      "ERR_USAGE",
+      "--listen without --allow accepts paired peers, and this device has none (walkie pair, or --allow DEVICE-ID)",
+    );
   }
   return new Promise<{ link: Link; stream: MuxStream }>((resolve, reject) => {
     let taken = false;
@@ -83,7 +119,7 @@ function listenForPeer(node: WalkieNode, options: PipeOptions, reporter: Reporte
       else reporter.warn(err);
     });
     node
-      .listen({ host: options.host, port, allow: options.allow ?? [] })
+      .listen({ host: options.host, port, allow, announce: allow === undefined })
       .then((listener) => {
         reporter.event(
           "listening",

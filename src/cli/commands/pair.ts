@@ -1,0 +1,135 @@
+import { networkInterfaces } from "node:os";
+import type { Command } from "commander";
+import {
+  ConfigError,
+  formatAddress,
+  type PairingResult,
+  parseAddress,
+  type WalkieNode,
+} from "../../index.js";
+import { onInterrupt, openNode, portOption } from "../context.js";
+import { createReporter, fail, type Reporter } from "../output.js";
+
+interface PairOptions {
+  name?: string;
+  host?: string;
+  port?: string;
+  from?: string;
+  json?: boolean;
+}
+
+export function registerPair(program: Command): void {
+  program
+    .command("pair")
+    .argument("[code]", "the code the other device shows; without it, make a code and wait")
+    .description("pair with another device by a one-time code; afterwards links need no code")
+    .option("--name <name>", "this device's name, shown to the other side (saved)")
+    .option("--host <host>", "waiting: address to listen on", "::")
+    .option("--port <port>", "waiting: TCP port (0 = any free port)", "0")
+    .option(
+      "--from <host:port>",
+      "joining: the waiting device's address, instead of finding it on the LAN",
+    )
+    .option("--json", "NDJSON events on stderr (code, paired, warning, error)")
+    .action(async (code: string | undefined, options: PairOptions) => {
+      const json = options.json === true;
+      const reporter = createReporter(json);
+      try {
+        const node = await openNode({ name: options.name });
+        node.on("warning", (err: unknown) => reporter.warn(err));
+        if (code === undefined) {
+          const session = await wait(node, options, reporter);
+          try {
+            await reportPaired(node, await session.result, reporter, json);
+          } finally {
+            await session.close(); // goodbye on mDNS before exit
+          }
+        } else {
+          await reportPaired(node, await join(node, code, options), reporter, json);
+        }
+      } catch (err: unknown) {
+        fail(err, json);
+      }
+      process.exit();
+    });
+}
+
+async function wait(node: WalkieNode, options: PairOptions, reporter: Reporter) {
+  if (options.from !== undefined) {
+    throw new ConfigError(
+      "ERR_USAGE",
+      "--from goes with a code: walkie pair CODE --from HOST:PORT",
+    );
+  }
+  const session = await node.pairWait({
+    host: options.host,
+    port: portOption("--port", options.port ?? "0"),
+  });
+  onInterrupt(() => session.close());
+  const addresses = reachableAddresses(options.host ?? "::", session.port);
+  const { code } = session;
+  reporter.event("code", { code, nameplate: session.nameplate, port: session.port, addresses });
+  if (options.json !== true) {
+    const lines = [
+      "Pairing code:",
+      "",
+      `      ${code}`,
+      "",
+      "On the other device, run:",
+      `    walkie pair ${code}`,
+      ...(addresses[0] ? ["or, where discovery on the LAN does not work:"] : []),
+      ...(addresses[0] ? [`    walkie pair ${code} --from ${addresses[0]}`] : []),
+      "",
+      "Waiting (Ctrl-C to stop). The code works once: a wrong try burns it.",
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+  }
+  return session;
+}
+
+function join(node: WalkieNode, code: string, options: PairOptions): Promise<PairingResult> {
+  if (options.port !== "0" || options.host !== "::") {
+    throw new ConfigError("ERR_USAGE", "--host and --port are for the waiting side; use --from");
+  }
+  const address = options.from === undefined ? {} : parseAddress(options.from);
+  onInterrupt(() => node.close());
+  return node.pairJoin({ code, ...address });
+}
+
+async function reportPaired(
+  node: WalkieNode,
+  peer: PairingResult,
+  reporter: Reporter,
+  json: boolean,
+): Promise<void> {
+  const namesakes = (await node.peers.list()).filter(
+    (other) => other.id !== peer.id && other.name.toLowerCase() === peer.name.toLowerCase(),
+  );
+  reporter.event("paired", { id: peer.id, name: peer.name, sas: peer.sas });
+  if (json) return;
+  const lines = [
+    `Paired with ${peer.name}`,
+    `  device ID  ${peer.id}`,
+    `  check      ${peer.sas.slice(0, 3)} ${peer.sas.slice(3)}  (the other device shows the same digits)`,
+    `Links with it need no code now: walkie pipe --to ${JSON.stringify(peer.name)}`,
+  ];
+  for (const other of namesakes) {
+    lines.push(
+      `Note: ${other.name} (${other.id}) is paired too under that name; use device IDs, or walkie unpair the old one.`,
+    );
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/**
+ * HOST:PORT the other side could use with --from: the listening host if it
+ * is a specific one, else this machine's non-internal addresses, IPv4 first.
+ */
+function reachableAddresses(host: string, port: number): string[] {
+  if (host !== "::" && host !== "0.0.0.0") return [formatAddress(host, port)];
+  const all = Object.values(networkInterfaces()).flatMap((infos) => infos ?? []);
+  const usable = all.filter((info) => !info.internal && !/^fe[89ab]/i.test(info.address));
+  usable.sort((a, b) => Number(a.family === "IPv6") - Number(b.family === "IPv6"));
+  const addresses = usable.map((info) => formatAddress(info.address, port));
+  return addresses.length > 0 ? addresses : [formatAddress("127.0.0.1", port)];
+}
