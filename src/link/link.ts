@@ -7,7 +7,7 @@ import { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";
 import type { Duplex } from "node:stream";
 import { HandshakeError, LinkError, WalkieError, WireError } from "../errors.js";
-import { MAX_RECORD_PLAINTEXT } from "../wire/index.js";
+import { encodeGoAway, MAX_RECORD_PLAINTEXT } from "../wire/index.js";
 import type { PeerInfo } from "./handshake.js";
 import { Mux, type MuxStream } from "./mux.js";
 import { RateMeter } from "./rate-meter.js";
@@ -180,6 +180,24 @@ export class Link extends EventEmitter {
     this.finish();
   }
 
+  /**
+   * The peer broke the protocol: our sending direction still works, so tell
+   * it why in a last GOAWAY record before closing, then let it drain.
+   */
+  private tellPeerAndDestroy(err: WalkieError): void {
+    if (!this.closed && this.transport.writable) {
+      const record = this.sealer.seal([encodeGoAway(err.code)]);
+      this.transport.end(Buffer.concat(record));
+      const transport = this.transport;
+      setTimeout(() => transport.destroy(), 2_000).unref();
+      this.closeError ??= err;
+      this.mux.destroy(err);
+      this.finish();
+      return;
+    }
+    this.destroy(err);
+  }
+
   private wireTransport(leftover: Buffer[]): void {
     const transport = this.transport;
     transport.on("data", (chunk: Buffer) => this.receive(chunk));
@@ -226,7 +244,7 @@ export class Link extends EventEmitter {
       });
     } catch (err: unknown) {
       if (!(err instanceof WalkieError)) throw err;
-      this.destroy(err);
+      this.tellPeerAndDestroy(err);
       return;
     }
     const code = this.remoteGoAwayCode;
@@ -313,5 +331,5 @@ function goAwayError(code: string, peerName: string): WalkieError {
       `${peerName} does not accept this device (not on its allow list)`,
     );
   }
-  return new WireError(code, `${peerName} closed the link: ${code}`);
+  return new WireError(code, `${peerName} closed the link, reporting ${code} about what we sent`);
 }

@@ -21,12 +21,14 @@ import {
   WireError,
 } from "../../src/index.js";
 import { runHandshake } from "../../src/link/handshake.js";
-import { RecordSealer } from "../../src/link/records.js";
+import { RecordOpener, RecordSealer } from "../../src/link/records.js";
 import {
+  decodeRecord,
   encodeDataHeader,
   encodeOpen,
   encodePing,
   FRAME_HEADER_SIZE,
+  FrameType,
   MAX_FRAME_PAYLOAD,
 } from "../../src/wire/index.js";
 import { makeIdentity, startDialer, startListener, withDeadline } from "../helpers/cli.js";
@@ -317,23 +319,35 @@ async function forgedLink(): Promise<{
   raw: RawConnection;
   send: (frames: Buffer[]) => void;
   victimLink: Link;
+  /** GOAWAY codes the victim sent us. */
+  goAways: string[];
 }> {
   const linked = nextLink(victim);
   const raw = await rawConnect(victimPort);
-  const { sendKey } = await runHandshake({
+  const { sendKey, receiveKey } = await runHandshake({
     transport: raw.socket,
     isInitiator: true,
     keyPair: mallory,
     name: "mallory",
     verifyPeer: () => {},
   });
-  raw.socket.resume(); // the handshake paused it for the record layer; we ignore what comes
+  // Read what the victim says: it must tell us why it drops the link.
+  const goAways: string[] = [];
+  const opener = new RecordOpener(receiveKey);
+  raw.socket.on("data", (chunk: Buffer) => {
+    opener.push(chunk, (plaintext) => {
+      for (const frame of decodeRecord(plaintext)) {
+        if (frame.type === FrameType.GoAway) goAways.push(frame.code);
+      }
+    });
+  });
+  raw.socket.resume(); // the handshake paused it for the record layer
   const sealer = new RecordSealer(sendKey);
   const send = (frames: Buffer[]) => {
     for (const piece of sealer.seal(frames)) raw.socket.write(piece);
   };
   send([encodePing(Buffer.alloc(8), false)]); // a valid first record confirms the link
-  return { raw, send, victimLink: await linked };
+  return { raw, send, victimLink: await linked, goAways };
 }
 
 function unknownFrame(): Buffer {
@@ -367,7 +381,7 @@ const forgeries: Array<{ name: string; code: string; records: () => Buffer[][] }
 
 for (const { name, code, records } of forgeries) {
   test(`after a real handshake, ${name}: the victim's link closes with ${code}, the node keeps serving`, async () => {
-    const { raw, send, victimLink } = await forgedLink();
+    const { raw, send, victimLink, goAways } = await forgedLink();
     const closed = once(victimLink, "close").then(([err]) => err);
     for (const record of records()) send(record);
     const err = await withDeadline(closed, "close of the victim's link");
@@ -376,6 +390,8 @@ for (const { name, code, records } of forgeries) {
       `expected ${code}, got ${String(err)}`,
     );
     await raw.closed;
+    assert.deepEqual(goAways, [code], "the victim tells the peer why in a last GOAWAY");
+    assert.deepEqual(goAways, [code], "the victim tells the peer why in a last GOAWAY");
     await assertStillServes(victim, victimPort);
   });
 }
