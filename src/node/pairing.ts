@@ -172,7 +172,10 @@ export async function pairJoin(
     const found = await findNameplate(node, code.nameplate, options.discoveryTimeoutMs ?? 10_000);
     targets = dialAddresses(found);
   }
-  let lastError: unknown = new WalkieError("ERR_DISCOVERY", "the other side has no address");
+  let lastError: unknown = new WalkieError(
+    "ERR_PEER_UNREACHABLE",
+    `the device waiting with nameplate ${code.nameplate} announced no usable address`,
+  );
   for (const target of targets) {
     const { host, port } = parseAddress(target);
     let socket: Duplex;
