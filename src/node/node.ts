@@ -254,8 +254,14 @@ export class WalkieNode extends EventEmitter {
 
   private dispatch(stream: MuxStream, link: Link): void {
     const handler = this.handlers.get(stream.service);
-    if (handler === undefined) stream.reset("ERR_UNKNOWN_SERVICE");
-    else handler(stream, link);
+    if (handler === undefined) {
+      stream.reset("ERR_UNKNOWN_SERVICE");
+      return;
+    }
+    // A peer that vanishes must not crash a node whose handler forgot an
+    // 'error' listener; the cause is still reported by the link's `close`.
+    stream.on("error", ignoreStreamError);
+    handler(stream, link);
   }
 
   private adopt(link: Link): void {
@@ -269,3 +275,5 @@ export class WalkieNode extends EventEmitter {
     this.emit("link", link);
   }
 }
+
+function ignoreStreamError(): void {}
