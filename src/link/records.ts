@@ -61,7 +61,9 @@ export class RecordSealer {
       // one write instead of four is worth a small copy.
       const body = cipher.update(parts.length === 1 ? parts[0]! : Buffer.concat(parts, length));
       cipher.final();
-      return [Buffer.concat([header, body, cipher.getAuthTag()], LENGTH_BYTES + length + TAG_BYTES)];
+      return [
+        Buffer.concat([header, body, cipher.getAuthTag()], LENGTH_BYTES + length + TAG_BYTES),
+      ];
     }
     const out: Buffer[] = [header];
     for (const part of parts) out.push(cipher.update(part));
