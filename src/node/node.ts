@@ -17,6 +17,13 @@ import {
   type MuxStream,
   upgrade,
 } from "../link/index.js";
+import {
+  type NotifyHandler,
+  type RequestHandler,
+  RPC_SERVICE,
+  RpcRegistry,
+  type RpcServerOptions,
+} from "../services/rpc/index.js";
 import { dialTcp, formatAddress, listenTcp } from "../transport/index.js";
 import { type DialPeerOptions, dialPairedPeer } from "./dial-peer.js";
 import { type Identity, loadOrCreateIdentity } from "./identity.js";
@@ -46,6 +53,8 @@ export interface NodeOptions extends LinkTimers {
   receiveWindow?: number;
   /** Use mDNS to announce and find devices on the LAN. @default true */
   discovery?: boolean;
+  /** Limits of the rpc handlers (`onRequest`, `onNotify`). @default see RpcServerOptions */
+  rpc?: Omit<RpcServerOptions, "onError">;
 }
 
 export interface NodeListenOptions {
@@ -107,6 +116,7 @@ export class WalkieNode extends EventEmitter {
   /** The paired peers. */
   readonly peers: PeerStore;
   private readonly handlers = new Map<string, StreamHandler>();
+  private readonly rpcHandlers: RpcRegistry;
   private readonly activeLinks = new Set<Link>();
   private readonly closers = new Set<() => Promise<void>>();
   private closing = false;
@@ -118,6 +128,11 @@ export class WalkieNode extends EventEmitter {
   ) {
     super();
     this.peers = PeerStore.inHome(home);
+    this.rpcHandlers = new RpcRegistry({
+      ...options.rpc,
+      onError: (err) => this.emit("warning", err),
+    });
+    this.handle(RPC_SERVICE, (stream, link) => this.rpcHandlers.serve(stream, link));
   }
 
   /** Whether mDNS discovery is used. */
@@ -141,6 +156,25 @@ export class WalkieNode extends EventEmitter {
   /** Serves `service` for streams the peers open. */
   handle(service: string, handler: StreamHandler): this {
     this.handlers.set(service, handler);
+    return this;
+  }
+
+  /**
+   * Answers rpc requests to `service` from any linked peer (call them with
+   * `rpc(link).request`). What the handler returns is the answer; an
+   * `RpcError` it throws reaches the caller with its code.
+   */
+  onRequest<Req = unknown, Res = unknown>(
+    service: string,
+    handler: RequestHandler<Req, Res>,
+  ): this {
+    this.rpcHandlers.onRequest(service, handler as RequestHandler);
+    return this;
+  }
+
+  /** Handles rpc notifications to `service` (sent with `rpc(link).notify`). */
+  onNotify<T = unknown>(service: string, handler: NotifyHandler<T>): this {
+    this.rpcHandlers.onNotify(service, handler as NotifyHandler);
     return this;
   }
 

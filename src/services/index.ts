@@ -3,3 +3,4 @@
  * forward, rpc). A service knows streams, never sockets or keys.
  */
 export * from "./pipe.js";
+export * from "./rpc/index.js";

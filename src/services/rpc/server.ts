@@ -1,0 +1,370 @@
+/**
+ * The answering side of rpc: a registry of handlers by service name, and
+ * for each rpc stream a peer opens, a session that runs its requests and
+ * notifications. Memory stays bounded whatever the peer sends: at most
+ * `maxConcurrent` handlers run at once per stream; beyond that the stream is
+ * not read (the mux's flow control then holds the peer back), and neither
+ * is it while the peer does not read our answers.
+ */
+import { WalkieError } from "../../errors.js";
+import type { Link, MuxStream } from "../../link/index.js";
+import { frameMessage, MessageSplitter } from "../message-framing.js";
+import type { CborValue } from "../strict-cbor.js";
+import { RpcError } from "./errors.js";
+import {
+  decodeRpcMessage,
+  encodeRpcMessage,
+  isServiceName,
+  type RpcMessage,
+  RpcMessageType,
+} from "./messages.js";
+
+/** What a handler learns about the call besides its payload. */
+export interface RpcContext {
+  /** The link the call came over (`link.peer` says who called). */
+  readonly link: Link;
+  readonly service: string;
+  /** Aborted when the caller cancels (its timeout) or the link goes down. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Answers a request: the value returned (or resolved) is the response. Throw
+ * an `RpcError` to answer with an error code of your choice.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: payload types are the application's choice
+export type RequestHandler<Req = any, Res = unknown> = (
+  payload: Req,
+  context: RpcContext,
+) => Res | Promise<Res>;
+
+/** Handles a notification; nothing goes back to the sender. */
+// biome-ignore lint/suspicious/noExplicitAny: payload types are the application's choice
+export type NotifyHandler<T = any> = (payload: T, context: RpcContext) => void | Promise<void>;
+
+export interface RpcServerOptions {
+  /** Handlers running at once per rpc stream; beyond it the stream waits. @default 256 */
+  maxConcurrent?: number;
+  /** Largest message body in either direction, in bytes. @default 1048576 (1 MiB) */
+  maxMessageSize?: number;
+  /**
+   * Trouble that stops nothing: a handler that failed with an unexpected
+   * error, a notification nobody handles, a peer that sent garbage.
+   * @default ignore
+   */
+  onError?: (err: WalkieError, link: Link) => void;
+}
+
+export const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024;
+
+/** Request and notification handlers by service name. */
+export class RpcRegistry {
+  readonly requests = new Map<string, RequestHandler>();
+  readonly notifications = new Map<string, NotifyHandler>();
+  readonly maxConcurrent: number;
+  readonly maxMessageSize: number;
+  onError: (err: WalkieError, link: Link) => void;
+
+  constructor(options: RpcServerOptions = {}) {
+    this.maxConcurrent = options.maxConcurrent ?? 256;
+    this.maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
+    this.onError = options.onError ?? (() => {});
+  }
+
+  /** Answers requests to `service` (an ASCII token); replaces any earlier handler. */
+  onRequest(service: string, handler: RequestHandler): void {
+    checkServiceName(service);
+    this.requests.set(service, handler);
+  }
+
+  /** Handles notifications to `service`; replaces any earlier handler. */
+  onNotify(service: string, handler: NotifyHandler): void {
+    checkServiceName(service);
+    this.notifications.set(service, handler);
+  }
+
+  /** Serves one rpc stream the peer opened, until it closes. */
+  serve(stream: MuxStream, link: Link): void {
+    new ServerSession(this, stream, link).start();
+  }
+}
+
+function checkServiceName(service: string): void {
+  if (!isServiceName(service)) {
+    throw new RangeError(`rpc service is not a token: ${JSON.stringify(service)}`);
+  }
+}
+
+type Call = Extract<RpcMessage, { type: RpcMessageType.Request | RpcMessageType.Notify }>;
+
+class ServerSession {
+  private readonly splitter: MessageSplitter;
+  /** Parsed calls waiting for a free slot (at most one chunk's worth). */
+  private queue: Call[] = [];
+  private queueHead = 0;
+  private inFlight = 0;
+  /** Running requests by id, to cancel them. */
+  private readonly running = new Map<number, AbortController>();
+  /** Notifications running, to abort them if the stream goes. */
+  private readonly notifying = new Set<AbortController>();
+  private waitingForDrain = false;
+  private peerEnded = false;
+  private done = false;
+
+  constructor(
+    private readonly registry: RpcRegistry,
+    private readonly stream: MuxStream,
+    private readonly link: Link,
+  ) {
+    this.splitter = new MessageSplitter({
+      maxSize: registry.maxMessageSize,
+      tooLargeCode: "ERR_RPC_TOO_LARGE",
+    });
+  }
+
+  start(): void {
+    const stream = this.stream;
+    stream.on("data", (chunk: Buffer) => this.receive(chunk));
+    stream.on("end", () => {
+      this.peerEnded = true;
+      this.maybeEnd();
+    });
+    stream.on("error", () => {});
+    stream.on("close", () => this.stop());
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.done) return;
+    try {
+      for (const body of this.splitter.push(chunk)) {
+        const message = decodeRpcMessage(body);
+        if (message.type === RpcMessageType.Cancel) {
+          this.running.get(message.id)?.abort();
+        } else if (
+          message.type === RpcMessageType.Request ||
+          message.type === RpcMessageType.Notify
+        ) {
+          this.queue.push(message);
+        } else {
+          throw new RpcError("ERR_RPC_INVALID", "a response came to the answering side");
+        }
+      }
+    } catch (err: unknown) {
+      this.fail(err);
+      return;
+    }
+    this.pump();
+  }
+
+  /** Starts queued calls while slots are free; reads the stream only when all are started. */
+  private pump(): void {
+    const max = this.registry.maxConcurrent;
+    while (this.queueHead < this.queue.length && this.inFlight < max && !this.done) {
+      const call = this.queue[this.queueHead++]!;
+      if (call.type === RpcMessageType.Request) this.startRequest(call);
+      else this.startNotify(call);
+    }
+    if (this.queueHead === this.queue.length) {
+      this.queue = [];
+      this.queueHead = 0;
+    }
+    if (this.done) return;
+    const hold = this.queueHead < this.queue.length || this.waitingForDrain;
+    if (hold) this.stream.pause();
+    else if (this.stream.isPaused()) this.stream.resume();
+  }
+
+  private startRequest(call: Extract<Call, { type: RpcMessageType.Request }>): void {
+    const { id, service } = call;
+    if (this.running.has(id)) {
+      this.fail(new RpcError("ERR_RPC_INVALID", `request id ${id} is already running`));
+      return;
+    }
+    const handler = this.registry.requests.get(service);
+    if (handler === undefined) {
+      this.send({
+        type: RpcMessageType.Error,
+        id,
+        code: "ERR_UNKNOWN_SERVICE",
+        message: `${service} is not served here`,
+      });
+      return;
+    }
+    const controller = new AbortController();
+    this.running.set(id, controller);
+    this.inFlight++;
+    const context = { link: this.link, service, signal: controller.signal };
+    let finished = false;
+    const release = () => {
+      if (finished) return false;
+      finished = true;
+      this.running.delete(id);
+      this.inFlight--;
+      return true;
+    };
+    // A cancelled call is over for the caller: its slot is freed at once
+    // (a handler should stop on its signal) and its answer is dropped.
+    controller.signal.addEventListener("abort", () => {
+      if (release()) queueMicrotask(() => this.afterCall());
+    });
+    const finish = (answer: RpcMessage) => {
+      if (!release()) return;
+      this.send(answer);
+      this.afterCall();
+    };
+    const succeed = (value: unknown) =>
+      finish({ type: RpcMessageType.Result, id, payload: (value ?? null) as CborValue });
+    const failed = (err: unknown) => finish(this.errorAnswer(id, service, err));
+    try {
+      const result = handler(call.payload, context);
+      if (isPromiseLike(result)) result.then(succeed, failed);
+      else succeed(result);
+    } catch (err: unknown) {
+      failed(err);
+    }
+  }
+
+  private startNotify(call: Extract<Call, { type: RpcMessageType.Notify }>): void {
+    const { service } = call;
+    const handler = this.registry.notifications.get(service);
+    if (handler === undefined) {
+      this.report(
+        new RpcError("ERR_UNKNOWN_SERVICE", `notification for ${service}, not served here`),
+      );
+      return;
+    }
+    const controller = new AbortController();
+    this.notifying.add(controller);
+    this.inFlight++;
+    const finish = () => {
+      this.notifying.delete(controller);
+      this.inFlight--;
+      this.pump();
+      this.maybeEnd();
+    };
+    const failed = (err: unknown) => {
+      this.report(handlerFailure(service, err));
+      finish();
+    };
+    try {
+      const result = handler(call.payload, { link: this.link, service, signal: controller.signal });
+      if (isPromiseLike(result)) result.then(finish, failed);
+      else finish();
+    } catch (err: unknown) {
+      failed(err);
+    }
+  }
+
+  /** The error answer for what a handler threw: its own code if it chose one. */
+  private errorAnswer(id: number, service: string, err: unknown): RpcMessage {
+    if (err instanceof WalkieError && isServiceName(err.code)) {
+      const answer: RpcMessage = {
+        type: RpcMessageType.Error,
+        id,
+        code: err.code,
+        message: err.message,
+      };
+      if (err instanceof RpcError && err.details !== undefined) answer.details = err.details;
+      return answer;
+    }
+    // An unexpected failure: the details stay here, the caller learns only that it failed.
+    this.report(handlerFailure(service, err));
+    return {
+      type: RpcMessageType.Error,
+      id,
+      code: "ERR_HANDLER_FAILED",
+      message: `the handler for ${service} failed`,
+    };
+  }
+
+  private send(message: RpcMessage): void {
+    if (this.done || this.stream.destroyed || this.stream.writableEnded) return;
+    let body: Uint8Array;
+    try {
+      body = encodeRpcMessage(message);
+    } catch (err: unknown) {
+      // The handler returned something CBOR cannot carry.
+      const id = "id" in message ? message.id : 0;
+      this.report(
+        new RpcError("ERR_RPC_ENCODE", `cannot encode the answer: ${String(err)}`, { cause: err }),
+      );
+      body = encodeRpcMessage({
+        type: RpcMessageType.Error,
+        id,
+        code: "ERR_HANDLER_FAILED",
+        message: "the handler's answer cannot be encoded",
+      });
+    }
+    if (body.length > this.registry.maxMessageSize && "id" in message) {
+      body = encodeRpcMessage({
+        type: RpcMessageType.Error,
+        id: message.id,
+        code: "ERR_RPC_TOO_LARGE",
+        message: `the answer of ${body.length} bytes is over the limit of ${this.registry.maxMessageSize}`,
+      });
+    }
+    if (!this.stream.write(frameMessage(body)) && !this.waitingForDrain) {
+      this.waitingForDrain = true;
+      this.stream.once("drain", () => {
+        this.waitingForDrain = false;
+        this.pump();
+      });
+    }
+  }
+
+  private afterCall(): void {
+    this.pump();
+    this.maybeEnd();
+  }
+
+  /** Once the caller has ended its side and every call is answered, end ours. */
+  private maybeEnd(): void {
+    if (
+      this.peerEnded &&
+      this.inFlight === 0 &&
+      this.queueHead === this.queue.length &&
+      !this.done
+    ) {
+      this.done = true;
+      this.stream.end();
+    }
+  }
+
+  /** The peer broke the protocol: reset the stream with the error's code. */
+  private fail(err: unknown): void {
+    const walkieErr =
+      err instanceof WalkieError
+        ? err
+        : new RpcError("ERR_RPC_INVALID", String(err), { cause: err });
+    this.report(walkieErr);
+    this.stop();
+    this.stream.reset(isServiceName(walkieErr.code) ? walkieErr.code : "ERR_RPC_INVALID");
+  }
+
+  private stop(): void {
+    this.done = true;
+    this.queue = [];
+    this.queueHead = 0;
+    for (const controller of this.running.values()) controller.abort();
+    for (const controller of this.notifying) controller.abort();
+  }
+
+  private report(err: WalkieError): void {
+    this.registry.onError(err, this.link);
+  }
+}
+
+function handlerFailure(service: string, err: unknown): RpcError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new RpcError("ERR_HANDLER_FAILED", `the handler for ${service} failed: ${reason}`, {
+    cause: err,
+  });
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
