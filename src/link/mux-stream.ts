@@ -17,6 +17,9 @@ import {
 } from "./mux-stream-types.js";
 
 export type { MuxStreamInit, StreamCallback, StreamHost } from "./mux-stream-types.js";
+
+const STREAM_HIGH_WATER_MARK = 256 * 1024;
+
 export { StreamResetError } from "./mux-stream-types.js";
 
 /**
@@ -77,7 +80,9 @@ export class MuxStream extends Duplex {
   private resetCode: string | null = null;
 
   constructor(host: StreamHost, init: MuxStreamInit) {
-    super({ allowHalfOpen: true });
+    // 256 KiB on both sides: a 64 KiB chunk at a time (Node's default
+    // 16 KiB mark) made pipe() stop its source after every chunk.
+    super({ allowHalfOpen: true, highWaterMark: STREAM_HIGH_WATER_MARK });
     this.host = host;
     this.id = init.id;
     this.service = init.service;

@@ -10,6 +10,7 @@ import {
   type WalkieNode,
 } from "../../index.js";
 import { onInterrupt, openNode, peerIdFor, portOption } from "../context.js";
+import { dataInput, dataOutput } from "../data-stdio.js";
 import { createReporter, fail, type Reporter } from "../output.js";
 
 interface PipeOptions {
@@ -145,7 +146,7 @@ async function runPipe(
   link: Link,
   reporter: Reporter,
 ): Promise<void> {
-  const result = await pipeStreams(stream, process.stdin, process.stdout);
+  const result = await pipeStreams(stream, dataInput(), dataOutput());
   await link.close();
   await node.close();
   reporter.event("closed", { ...result }, undefined);
