@@ -19,6 +19,10 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { HandshakeError } from "../errors.js";
 
 const Point = p256.Point;
+// A 4-bit window for the base point's table instead of noble's 6: a process
+// makes only a few SPAKE2 sessions, and the smaller table is built about
+// 15 ms faster in a fresh process, while each multiplication is barely slower.
+Point.BASE.precompute(4);
 type CurvePoint = typeof Point.BASE;
 const ORDER = Point.Fn.ORDER;
 const SCALAR_BYTES = 32;

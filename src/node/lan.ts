@@ -2,15 +2,11 @@
  * The node's use of LAN discovery: announce a listener (with a nameplate
  * while a code waits), find a device by nameplate or short ID, list what is
  * on the LAN now. Discovery is best effort: failures become warnings, and an
- * explicit address always works without it.
+ * explicit address always works without it. The discovery module is loaded
+ * on first use, so commands that never use it do not pay for loading it.
  */
 import { shortDeviceId } from "../crypto/device-id.js";
-import {
-  type Announcer,
-  createAnnouncer,
-  createBrowser,
-  type DiscoveredPeer,
-} from "../discovery/index.js";
+import type { Announcer, Browser, DiscoveredPeer } from "../discovery/index.js";
 import { formatAddress } from "../transport/index.js";
 
 /** What this device announces. */
@@ -39,20 +35,20 @@ export function announceOnLan(
 ): LanAnnouncement {
   let current: number | null = null;
   let stopped = false;
-  const started: Promise<Announcer | undefined> = createAnnouncer({
-    name: self.name,
-    shortId: lanShortId(self.id),
-    port,
-  }).then(
-    (announcer) => {
-      if (!stopped) announcer.setNameplate(current);
-      return announcer;
-    },
-    (err: unknown) => {
-      onWarning(err);
-      return undefined;
-    },
-  );
+  const started: Promise<Announcer | undefined> = import("../discovery/index.js")
+    .then(({ createAnnouncer }) =>
+      createAnnouncer({ name: self.name, shortId: lanShortId(self.id), port }),
+    )
+    .then(
+      (announcer) => {
+        if (!stopped) announcer.setNameplate(current);
+        return announcer;
+      },
+      (err: unknown) => {
+        onWarning(err);
+        return undefined;
+      },
+    );
   let stopping: Promise<void> | undefined;
   return {
     setNameplate(value) {
@@ -105,10 +101,8 @@ export function dialAddresses(peer: DiscoveredPeer): string[] {
     .map((address) => formatAddress(address, peer.port));
 }
 
-async function withBrowser<T>(
-  self: LanSelf,
-  use: (browser: Awaited<ReturnType<typeof createBrowser>>) => Promise<T>,
-): Promise<T> {
+async function withBrowser<T>(self: LanSelf, use: (browser: Browser) => Promise<T>): Promise<T> {
+  const { createBrowser } = await import("../discovery/index.js");
   const browser = await createBrowser({ selfShortId: lanShortId(self.id) });
   try {
     return await use(browser);

@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import {
   ConfigError,
   formatAddress,
+  hasCode,
   type PairingResult,
   parseAddress,
   type WalkieNode,
@@ -49,6 +50,7 @@ export function registerPair(program: Command): void {
         }
       } catch (err: unknown) {
         fail(err, json);
+        if (hasCode(err, "ERR_PAIRING_CANCELLED")) process.exitCode = 130; // Ctrl-C
       }
       process.exit();
     });
