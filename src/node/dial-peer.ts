@@ -30,8 +30,9 @@ export interface DialPeerOptions {
 
 /**
  * Links with the paired peer that `text` names (see resolvePeer).
- * @throws ConfigError ERR_UNKNOWN_PEER, ERR_AMBIGUOUS_PEER; HandshakeError ERR_PEER_KEY_CHANGED;
- *   LinkError ERR_PEER_UNREACHABLE when no address answered as that peer
+ * @throws ConfigError ERR_UNKNOWN_PEER, ERR_AMBIGUOUS_PEER; HandshakeError ERR_PEER_KEY_CHANGED,
+ *   ERR_PEER_REFUSED_US (it answered but does not accept us); LinkError ERR_PEER_UNREACHABLE
+ *   when no address answered as that peer
  */
 export async function dialPairedPeer(
   node: DialingNode,
@@ -72,6 +73,9 @@ export async function dialPairedPeer(
     const link = await tryAddress(target);
     if (link) return link;
   }
+  // The peer itself answered and refused us: that says more than "unreachable".
+  const refused = failures.find((err) => hasCode(err, "ERR_PEER_REFUSED_US"));
+  if (refused) throw refused;
   const reasons = failures.map((err) => (err instanceof Error ? err.message : String(err)));
   throw new LinkError(
     "ERR_PEER_UNREACHABLE",

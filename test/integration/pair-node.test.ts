@@ -216,3 +216,14 @@ test("SPAKE2 messages are fresh per session: the same code never repeats pA", ()
   const b = createSpake2({ role: "A", w }).message();
   assert.notDeepEqual(a, b);
 });
+
+test("dialling a paired peer that does not accept us reports ERR_PEER_REFUSED_US, not unreachable", async () => {
+  const alice = await node("alice");
+  const bob = await node("bob");
+  const { joined } = await pair(alice, bob);
+  const port = Number(joined.addresses[0]!.split(":")[1]);
+  const listener = await alice.listen({ host: "127.0.0.1", port, allow: [] }); // nobody allowed
+  await assert.rejects(bob.dialPeer("alice"), (err) => hasCode(err, "ERR_PEER_REFUSED_US"));
+  await listener.close();
+  await assert.rejects(bob.dialPeer("alice"), (err) => hasCode(err, "ERR_PEER_UNREACHABLE"));
+});
