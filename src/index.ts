@@ -12,4 +12,12 @@ export {
 } from "./link/index.js";
 export * from "./node/index.js";
 export * from "./services/index.js";
-export { createMemoryDuplexPair, formatAddress, parseAddress } from "./transport/index.js";
+export {
+  createMemoryDuplexPair,
+  formatAddress,
+  openSerial,
+  parseAddress,
+  type SerialOptions,
+  spawnDuplex,
+  stdioDuplex,
+} from "./transport/index.js";

@@ -1,5 +1,6 @@
 /** The `walkie` command: a thin face over the library. One file per command. */
 import { Command, CommanderError } from "commander";
+import { registerForward } from "./commands/forward.js";
 import { registerId } from "./commands/id.js";
 import { registerPair } from "./commands/pair.js";
 import { registerPeers } from "./commands/peers.js";
@@ -19,6 +20,7 @@ registerPair(program);
 registerPeers(program);
 registerUnpair(program);
 registerPipe(program);
+registerForward(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -18,6 +18,12 @@ import {
   upgrade,
 } from "../link/index.js";
 import {
+  allowForwardList,
+  FORWARD_SERVICE,
+  type ForwardPolicy,
+  serveForward,
+} from "../services/forward/index.js";
+import {
   type NotifyHandler,
   type RequestHandler,
   RPC_SERVICE,
@@ -55,6 +61,12 @@ export interface NodeOptions extends LinkTimers {
   discovery?: boolean;
   /** Limits of the rpc handlers (`onRequest`, `onNotify`). @default see RpcServerOptions */
   rpc?: Omit<RpcServerOptions, "onError">;
+  /**
+   * Targets linked peers may reach through forwards: `HOST:PORT` (TCP and
+   * UDP), `HOST:PORT/tcp` or `HOST:PORT/udp`, or a policy function.
+   * @default [] (nothing)
+   */
+  allowForward?: readonly string[] | ForwardPolicy;
 }
 
 export interface NodeListenOptions {
@@ -117,6 +129,7 @@ export class WalkieNode extends EventEmitter {
   readonly peers: PeerStore;
   private readonly handlers = new Map<string, StreamHandler>();
   private readonly rpcHandlers: RpcRegistry;
+  private forwardPolicy: ForwardPolicy = allowForwardList([]);
   private readonly activeLinks = new Set<Link>();
   private readonly closers = new Set<() => Promise<void>>();
   private closing = false;
@@ -133,6 +146,22 @@ export class WalkieNode extends EventEmitter {
       onError: (err) => this.emit("warning", err),
     });
     this.handle(RPC_SERVICE, (stream, link) => this.rpcHandlers.serve(stream, link));
+    if (options.allowForward !== undefined) this.setAllowForward(options.allowForward);
+    this.handle(FORWARD_SERVICE, (stream, link) =>
+      serveForward(stream, link, {
+        policy: (target, peer) => this.forwardPolicy(target, peer),
+        onEvent: (event) => this.emit("forward", event),
+      }),
+    );
+  }
+
+  /**
+   * Replaces the targets that linked peers may reach through forwards (see
+   * `NodeOptions.allowForward`). Emits `forward` events (open, close, error).
+   */
+  setAllowForward(allow: readonly string[] | ForwardPolicy): this {
+    this.forwardPolicy = typeof allow === "function" ? allow : allowForwardList(allow);
+    return this;
   }
 
   /** Whether mDNS discovery is used. */

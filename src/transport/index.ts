@@ -3,6 +3,8 @@
  * IPv6), Unix sockets, stdin/stdout and in-memory pairs. This layer knows
  * nothing of encryption, frames or peers: it moves bytes, with half-close.
  */
+export * from "./exec.js";
 export * from "./memory.js";
+export * from "./serial.js";
 export * from "./stdio.js";
 export * from "./tcp.js";
