@@ -5,7 +5,10 @@
  */
 import {
   ConfigError,
+  type ControlClient,
+  connectToRunningNode,
   createNode,
+  defaultStateDir,
   hasCode,
   parseDeviceId,
   resolvePeer,
@@ -16,6 +19,14 @@ import {
 export function openNode(options: { name?: string } = {}): Promise<WalkieNode> {
   const off = ["off", "0", "false", "no"].includes(process.env.WALKIE_DISCOVERY ?? "");
   return createNode({ name: options.name, discovery: !off });
+}
+
+/**
+ * The node that `walkie up` runs with this home, reached through its control
+ * API; undefined when none runs (commands then work on their own).
+ */
+export function runningNode(): Promise<ControlClient | undefined> {
+  return connectToRunningNode(defaultStateDir());
 }
 
 /**

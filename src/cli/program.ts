@@ -5,7 +5,9 @@ import { registerId } from "./commands/id.js";
 import { registerPair } from "./commands/pair.js";
 import { registerPeers } from "./commands/peers.js";
 import { registerPipe } from "./commands/pipe.js";
+import { registerStatus } from "./commands/status.js";
 import { registerUnpair } from "./commands/unpair.js";
+import { registerUp } from "./commands/up.js";
 import { EXIT_USAGE, fail } from "./output.js";
 
 const program = new Command()
@@ -15,6 +17,8 @@ const program = new Command()
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
+registerUp(program);
+registerStatus(program);
 registerId(program);
 registerPair(program);
 registerPeers(program);

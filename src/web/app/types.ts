@@ -1,0 +1,12 @@
+/** The API's shapes, shared with the server (types only: nothing of the node is bundled). */
+export type {
+  History,
+  LanDeviceView,
+  LinkSample,
+  LogEntry,
+  NodeStatus,
+  PairedPeerView,
+  PairingState,
+  PeersView,
+  Tick,
+} from "../../node/daemon/index.js";

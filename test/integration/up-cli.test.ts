@@ -1,0 +1,81 @@
+// `walkie up` and `walkie status` as real processes on loopback (mDNS off):
+// the node starts and prints its UI address, status reports it, a second
+// node with the same home fails clearly, Ctrl-C shuts down cleanly.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { makeIdentity, walkie } from "../helpers/cli.js";
+import { httpCall } from "../helpers/daemon.js";
+
+process.env.WALKIE_DISCOVERY = "off";
+
+async function run(home: string, args: string[]) {
+  const proc = walkie(args, { home });
+  proc.child.stdin.end();
+  const status = await proc.waitForExit();
+  const out = await proc.stdout;
+  return { status, stdout: out.data!.toString("utf8"), stderr: proc.stderr, proc };
+}
+
+test("walkie up runs a node that status reports; a second up with the same home fails clearly", async () => {
+  const me = await makeIdentity();
+  const up = walkie(["up", "--host", "127.0.0.1", "--json"], { home: me.home });
+  const event = await up.waitForEvent("up");
+  assert.equal(event.id, me.id);
+  assert.match(String(event.ui), /^http:\/\/127\.0\.0\.1:\d+\/#token=[\w-]{43}$/);
+  assert.ok(typeof event.port === "number" && event.port > 0);
+
+  const status = await run(me.home, ["status", "--json"]);
+  assert.equal(status.status.code, 0, status.stderr);
+  const report = JSON.parse(status.stdout);
+  assert.equal(report.running, true);
+  assert.equal(report.node.id, me.id);
+  assert.equal(report.node.port, event.port);
+  assert.deepEqual(report.totals, { links: 0, streams: 0, rateIn: 0, rateOut: 0 });
+  const text = await run(me.home, ["status"]);
+  assert.match(text.stdout, new RegExp(`peers link to port ${event.port}`));
+
+  const second = await run(me.home, ["up", "--host", "127.0.0.1"]);
+  assert.equal(second.status.code, 1);
+  assert.equal(second.proc.errorCode(), "ERR_ALREADY_RUNNING");
+  assert.match(second.stderr, new RegExp(`control ${String(event.control).replace(/\./g, "\\.")}`));
+
+  // The UI address serves the app; the token in it opens the API.
+  const ui = new URL(String(event.ui));
+  const page = await httpCall(Number(ui.port), "GET", "/");
+  assert.equal(page.status, 200);
+  assert.match(page.text, /<div id="root">/);
+  assert.match(String(page.headers["content-security-policy"]), /default-src 'none'/);
+  const token = ui.hash.replace("#token=", "");
+  const api = await httpCall(Number(ui.port), "GET", "/api/status", undefined, {
+    authorization: `Bearer ${token}`,
+  });
+  assert.equal(api.status, 200);
+
+  up.kill("SIGINT");
+  await up.expectExit(0);
+  assert.equal(existsSync(join(me.home, "node.json")), false, "the run file is removed");
+  assert.ok(up.events.some((e) => e.event === "log" && /shutting down/.test(String(e.message))));
+
+  const after = await run(me.home, ["status", "--json"]);
+  assert.equal(after.status.code, 1);
+  assert.deepEqual(JSON.parse(after.stdout), { running: false });
+  assert.equal(after.proc.errorCode(), "ERR_NOT_RUNNING");
+});
+
+test("walkie up --no-ui serves the control API but no pages", async () => {
+  const me = await makeIdentity();
+  const up = walkie(["up", "--host", "127.0.0.1", "--no-ui", "--ui-port", "0", "--json"], {
+    home: me.home,
+  });
+  const event = await up.waitForEvent("up");
+  assert.equal(event.ui, null);
+  const control = new URL(String(event.control));
+  const page = await httpCall(Number(control.port), "GET", "/");
+  assert.equal(page.status, 404);
+  const status = await run(me.home, ["status"]);
+  assert.equal(status.status.code, 0, status.stderr);
+  up.kill("SIGTERM");
+  await up.expectExit(0);
+});
