@@ -5,8 +5,13 @@
  * file, so a change by another process (a pairing, an unpair) counts at
  * once; every change is a read-modify-write replaced atomically. A file that
  * does not parse is an error (ERR_PEER_STORE), never a silent reset.
+ *
+ * A node holding many links reads and notes links often: a file that has not
+ * changed since it was last parsed (same inode, size and mtime) is not parsed
+ * and checked again, and the "seen" notes that arrive while a change is
+ * queued go into that one write.
  */
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { deviceIdFromPublicKey } from "../crypto/device-id.js";
 import { ConfigError } from "../errors.js";
@@ -54,10 +59,21 @@ interface PeerRecord {
   addresses: string[];
 }
 
+/** Where and when a link with a peer was seen, waiting to be written. */
+interface SeenNote {
+  at: string;
+  from?: string;
+  dialed?: string;
+}
+
 /** The peers.json of one state folder. */
 export class PeerStore {
   /** Changes from this process, one at a time (another process may still interleave). */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The records as last read or written, with the file version they came from. */
+  private cache: { version: string; records: PeerRecord[] } | undefined;
+  /** Seen notes not yet written, and the queued change that will write them. */
+  private seen: { notes: Map<string, SeenNote>; written: Promise<void> } | undefined;
 
   constructor(readonly path: string) {}
 
@@ -109,14 +125,28 @@ export class PeerStore {
 
   /** Notes a link with a paired peer (nothing happens for others). */
   markSeen(id: string, seen: { from?: string; dialed?: string }): Promise<void> {
-    return this.change((records) => {
-      const record = records.find((candidate) => candidate.id === id);
-      if (!record) return { records: undefined, value: undefined };
-      record.lastSeenAt = new Date().toISOString();
-      record.lastSeenFrom = seen.from ?? seen.dialed ?? record.lastSeenFrom;
-      record.addresses = withAddress(record.addresses, seen.dialed);
-      return { records, value: undefined };
+    const note: SeenNote = { at: new Date().toISOString(), ...seen };
+    if (this.seen !== undefined) {
+      const earlier = this.seen.notes.get(id);
+      this.seen.notes.set(id, { ...earlier, ...note, dialed: seen.dialed ?? earlier?.dialed });
+      return this.seen.written;
+    }
+    const notes = new Map([[id, note]]);
+    const written = this.change((records) => {
+      if (this.seen?.notes === notes) this.seen = undefined; // later notes start a new write
+      let changed = false;
+      for (const [peerId, { at, from, dialed }] of notes) {
+        const record = records.find((candidate) => candidate.id === peerId);
+        if (!record) continue;
+        record.lastSeenAt = at;
+        record.lastSeenFrom = from ?? dialed ?? record.lastSeenFrom;
+        record.addresses = withAddress(record.addresses, dialed);
+        changed = true;
+      }
+      return { records: changed ? records : undefined, value: undefined };
     });
+    this.seen = { notes, written };
+    return written;
   }
 
   /** Resolves once the changes queued so far are written. */
@@ -138,7 +168,10 @@ export class PeerStore {
 
   private async read(): Promise<PeerRecord[]> {
     let text: string;
+    let version: string;
     try {
+      version = await this.version();
+      if (this.cache?.version === version) return copyRecords(this.cache.records);
       text = await readFile(this.path, "utf8");
     } catch (err: unknown) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
@@ -146,14 +179,29 @@ export class PeerStore {
         cause: err,
       });
     }
-    return parseStore(text, this.path);
+    const records = parseStore(text, this.path);
+    // If the file changed between stat and read, the next stat differs and it is read again.
+    this.cache = { version, records: copyRecords(records) };
+    return records;
   }
 
   private async write(records: PeerRecord[]): Promise<void> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     const file = { version: VERSION, peers: records };
+    // Not cached as written: another process may replace the file right after us.
+    this.cache = undefined;
     await writeFileAtomic(this.path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
   }
+
+  /** Identifies one content of the file: a replacement is a new inode, an edit a new mtime. */
+  private async version(): Promise<string> {
+    const info = await stat(this.path, { bigint: true });
+    return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
+  }
+}
+
+function copyRecords(records: readonly PeerRecord[]): PeerRecord[] {
+  return records.map((record) => ({ ...record, addresses: [...record.addresses] }));
 }
 
 function withAddress(addresses: readonly string[], address: string | undefined): string[] {

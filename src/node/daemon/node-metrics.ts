@@ -80,6 +80,10 @@ export class NodeMetrics {
     "walkie_process_resident_memory_bytes",
     "Resident memory of the node's process.",
   );
+  private readonly heap = this.registry.gauge(
+    "walkie_process_heap_used_bytes",
+    "JavaScript heap in use by the node's process.",
+  );
   private readonly uptime = this.registry.gauge("walkie_uptime_seconds", "Seconds since start.");
 
   constructor(
@@ -109,7 +113,9 @@ export class NodeMetrics {
       this.activeTransfers.set(active.out, { direction: "out" });
       this.errors.reset();
       for (const [code, count] of source.log.errorCounts) this.errors.set(count, { code });
-      this.memory.set(process.memoryUsage.rss());
+      const memory = process.memoryUsage();
+      this.memory.set(memory.rss);
+      this.heap.set(memory.heapUsed);
       this.uptime.set(Math.round((Date.now() - startedAt) / 1000));
     });
   }

@@ -187,18 +187,23 @@ export class PeerKeeper extends EventEmitter<PeerKeeperEvents> {
       entry.nextDialAt = null;
       return;
     }
+    const targets = this.targets(entry.peer);
+    if (targets.length === 0) {
+      // Nowhere to dial: wait quietly for the LAN or a hello (nothing to log each time).
+      this.failed(
+        entry,
+        new WalkieError(
+          "ERR_PEER_UNREACHABLE",
+          `${entry.peer.name} is not on the LAN and no address is known`,
+        ),
+      );
+      return;
+    }
     entry.dialing = true;
     entry.nextDialAt = null;
     const started = performance.now();
     let failure: unknown;
     try {
-      const targets = this.targets(entry.peer);
-      if (targets.length === 0) {
-        failure = new WalkieError(
-          "ERR_PEER_UNREACHABLE",
-          `${entry.peer.name} is not on the LAN and no address is known`,
-        );
-      }
       for (const target of targets) {
         if (this.stopped || this.isOnline(id)) return;
         try {
@@ -216,8 +221,12 @@ export class PeerKeeper extends EventEmitter<PeerKeeperEvents> {
       entry.dialing = false;
     }
     this.emit("dial", id, performance.now() - started, failure);
+    this.failed(entry, failure);
+  }
+
+  private failed(entry: Entry, err: unknown): void {
     entry.failures++;
-    entry.lastError = describe(failure);
+    entry.lastError = describe(err);
     this.schedule(entry, backoffDelay(entry.failures, this.options));
     this.emit("change", this.describe(entry));
   }
