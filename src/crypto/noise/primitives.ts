@@ -30,8 +30,8 @@ export const TAG_LEN = 16;
 
 // Raw X25519 keys are imported as JWK: OpenSSL 3's DER decoders take ~360 µs
 // a private key, JWK ~40 µs, and a handshake does several DH operations.
-// Key objects made here are remembered per secret-key Buffer, so a static
-// key or a fresh ephemeral is imported at most once.
+// Key objects are remembered per secret-key Buffer, so a static key or an
+// ephemeral is imported at most once.
 const privateKeyObjects = new WeakMap<Buffer, KeyObject>();
 
 function privateKeyObject(secretKey: Buffer): KeyObject {
@@ -60,21 +60,25 @@ function publicKeyObject(publicKey: Buffer): KeyObject {
 
 /** A fresh random X25519 key pair. */
 export function generateKeyPair(): KeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync("x25519");
-  const jwk = privateKey.export({ format: "jwk" });
+  // Encoded by the key generation job itself: exporting a freshly generated
+  // KeyObject as JWK can deadlock in Node 20 (a GC during ExportJWKEdKey runs
+  // the KeyGenJob's destructor, which takes the mutex the export holds).
+  const { publicKey, privateKey } = generateKeyPairSync("x25519", {
+    publicKeyEncoding: { type: "spki", format: "der" },
+    privateKeyEncoding: { type: "pkcs8", format: "der" },
+  });
   const pair = {
-    publicKey: Buffer.from(jwk.x!, "base64url"),
-    secretKey: Buffer.from(jwk.d!, "base64url"),
+    publicKey: Buffer.from(publicKey.subarray(publicKey.length - DH_LEN)),
+    secretKey: Buffer.from(privateKey.subarray(privateKey.length - DH_LEN)),
   };
-  privateKeyObjects.set(pair.secretKey, privateKey);
-  void publicKey;
+  privateKey.fill(0);
   return pair;
 }
 
 /** The key pair whose secret half is `secretKey` (the public half is derived). */
 export function keyPairFromSecretKey(secretKey: Buffer): KeyPair {
-  const jwk = createPublicKey(privateKeyObject(secretKey)).export({ format: "jwk" });
-  return { publicKey: Buffer.from(jwk.x!, "base64url"), secretKey };
+  const spki = createPublicKey(privateKeyObject(secretKey)).export({ format: "der", type: "spki" });
+  return { publicKey: Buffer.from(spki.subarray(spki.length - DH_LEN)), secretKey };
 }
 
 /**
