@@ -7,6 +7,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, loadToken, openEvents, setToken } from "../api.js";
 import { route } from "../router.js";
 import { applyEvent, connection } from "../state.js";
+import { narrow } from "../viewport.js";
 import { Banner } from "./banner.js";
 import { HomePage } from "./home-page.js";
 import { LogPage } from "./log-page.js";
@@ -37,14 +38,15 @@ export function App() {
   }, [checked]);
   if (token === null || checked === "bad") return <NoAccess />;
   const current = route.value;
+  const phone = narrow.value;
   return (
-    <div class={`shell page-${current.page}`}>
-      <Sidebar />
+    <div class={`shell page-${current.page} ${phone ? "phone" : "wide"}`}>
+      {!phone && <Sidebar />}
       <main class="main" id="main">
         <Banner />
         <Page />
       </main>
-      <TabBar />
+      {phone && <TabBar />}
     </div>
   );
 }

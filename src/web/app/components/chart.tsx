@@ -17,7 +17,7 @@ export interface ChartProps {
   t: number[];
   series: Series[];
   format: (value: number) => string;
-  /** The span shown, in ms. @default 5 minutes */
+  /** The longest span shown, in ms; a shorter history shows at least a minute. @default 5 minutes */
   spanMs?: number;
   testId?: string;
 }
@@ -27,8 +27,10 @@ const H = 160;
 const PAD_TOP = 8;
 const PAD_BOTTOM = 18;
 
-export function Chart({ title, t, series, format, spanMs = 300_000, testId }: ChartProps) {
+export function Chart({ title, t, series, format, spanMs: longest = 300_000, testId }: ChartProps) {
   const now = t.at(-1) ?? Date.now();
+  const kept = now - (t[0] ?? now);
+  const spanMs = Math.min(longest, Math.max(60_000, Math.ceil(kept / 60_000) * 60_000));
   const start = now - spanMs;
   const all = series.flatMap((s) => s.values.filter((v): v is number => v !== null));
   const max = niceMax(Math.max(0, ...all));

@@ -4,16 +4,21 @@
  */
 import { href } from "../router.js";
 import { peers, status } from "../state.js";
+import { narrow } from "../viewport.js";
 import { Sidebar } from "./sidebar.js";
 
 export function HomePage() {
   const paired = peers.value.paired;
   const online = paired.filter((peer) => peer.online).length;
-  return (
-    <>
+  if (narrow.value) {
+    return (
       <div class="home-mobile">
         <Sidebar />
       </div>
+    );
+  }
+  return (
+    <>
       <section class="home-wide page">
         <h1>Hello{status.value ? `, ${status.value.node.name}` : ""}</h1>
         {paired.length === 0 ? (

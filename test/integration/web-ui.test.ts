@@ -1,0 +1,96 @@
+// The web UI end to end: two running nodes, each with its own page in
+// headless Chromium (Debian's, through playwright-core). The pages pair the
+// nodes by code, then show each other online with live stats. Screenshots of
+// the main screens go to a temp folder, or with WALKIE_SCREENSHOTS=1 (npm run
+// screenshots) to docs/screenshots/ for the README.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { browserMissing, launchBrowser, openPage } from "../helpers/browser.js";
+import { eventually, startDaemon } from "../helpers/daemon.js";
+import { tempDir } from "../helpers/temp.js";
+
+const SHOTS = process.env.WALKIE_SCREENSHOTS
+  ? fileURLToPath(new URL("../../docs/screenshots/", import.meta.url))
+  : tempDir("walkie-screens-");
+const skip = browserMissing();
+
+test("two pages pair their nodes by code, then show each other online with live stats", {
+  skip,
+}, async () => {
+  const a = await startDaemon("laptop");
+  const b = await startDaemon("desktop");
+  const browser = await launchBrowser();
+  const pageA = await openPage(browser, a.web.uiUrl);
+  const pageB = await openPage(browser, b.web.uiUrl);
+  await pageA.page.getByTestId("device-name").getByText("laptop").waitFor();
+  // The token left the address bar once read.
+  assert.equal(new URL(pageA.page.url()).hash, "");
+
+  // A shows a code; B types it (and A's address: mDNS is off in tests).
+  await pageA.page.getByTestId("pair-button").click();
+  await pageA.page.getByTestId("show-code").click();
+  const code = (await pageA.page.getByTestId("pair-code").textContent())?.trim() ?? "";
+  assert.match(code, /^\d+-[a-z]+-[a-z]+$/);
+  await pageA.page.screenshot({ path: join(SHOTS, "pair-code.png") });
+  const state = a.service.pairing.state;
+  assert.equal(state.state, "waiting");
+  const port = state.state === "waiting" ? state.addresses.at(-1)!.split(":").at(-1) : "";
+  await pageB.page.getByTestId("pair-button").click();
+  await pageB.page.getByTestId("code-input").fill(code);
+  await pageB.page.getByText("Add an address").click();
+  await pageB.page.getByTestId("from-input").fill(`127.0.0.1:${port}`);
+  await pageB.page.getByTestId("join-button").click();
+
+  // Both pages say so, with the same check digits.
+  const resultA = pageA.page.getByTestId("pair-result");
+  const resultB = pageB.page.getByTestId("pair-result");
+  await resultA.getByText("desktop", { exact: true }).waitFor();
+  await resultB.getByText("laptop", { exact: true }).waitFor();
+  const sasA = await resultA.locator(".sas").textContent();
+  assert.equal(await resultB.locator(".sas").textContent(), sasA);
+  assert.match(sasA ?? "", /^\d{3} \d{3}$/);
+
+  // Each shows the other online, with an RTT, in the peer list.
+  const peerOnA = pageA.page.getByTestId("peer-desktop");
+  await peerOnA.getByText(/Online · \d/).waitFor({ timeout: 20_000 });
+  await pageB.page
+    .getByTestId("peer-laptop")
+    .getByText(/Online · \d/)
+    .waitFor({ timeout: 20_000 });
+
+  // The monitor counts the link and draws live charts.
+  await pageA.page.goto(`${a.web.origin}/#/monitor`);
+  await pageA.page.getByTestId("tile-links").getByText("1").waitFor();
+  const line = pageA.page.getByTestId("total-throughput-chart").locator("path.line").first();
+  await eventually(
+    "a drawn throughput line",
+    async () => ((await line.getAttribute("d")) ?? "").length > 20,
+  );
+  await pageA.page.screenshot({ path: join(SHOTS, "monitor.png") });
+
+  // The peer's own page: where it is, and its link's charts.
+  await peerOnA.click();
+  await pageA.page
+    .getByTestId("peer-where")
+    .getByText(/Online at .* RTT/)
+    .waitFor();
+  await pageA.page.getByTestId("tab-link").click();
+  await pageA.page.getByTestId("peer-rtt-chart").waitFor();
+  await pageA.page.screenshot({ path: join(SHOTS, "peer-link.png") });
+
+  // The same UI in a phone-sized window.
+  const phone = await openPage(browser, b.web.uiUrl, { width: 390, height: 844 });
+  await phone.page.getByTestId("peer-laptop").waitFor();
+  await phone.page.screenshot({ path: join(SHOTS, "phone-peers.png") });
+
+  await pageA.page.goto(`${a.web.origin}/#/log`);
+  await pageA.page
+    .getByTestId("log")
+    .getByText(/paired with desktop/)
+    .waitFor();
+  await pageA.page.screenshot({ path: join(SHOTS, "log.png") });
+
+  for (const { errors } of [pageA, pageB, phone]) assert.deepEqual(errors, []);
+});
