@@ -51,14 +51,16 @@ describe("peer store", () => {
     );
   });
 
-  test("pairing again with the same key replaces the entry, keeping its addresses", async () => {
+  test("pairing again with the same key updates the entry, keeping its first pairing time", async () => {
     const store = PeerStore.inHome(tempDir());
     const publicKey = key();
-    await store.add({ name: "old name", publicKey, dialed: "10.0.0.2:1" });
+    const first = await store.add({ name: "old name", publicKey, dialed: "10.0.0.2:1" });
+    await new Promise((resolve) => setTimeout(resolve, 5));
     await store.add({ name: "new name", publicKey, dialed: "10.0.0.2:2" });
     const peers = await store.list();
     assert.equal(peers.length, 1);
     assert.equal(peers[0]!.name, "new name");
+    assert.equal(peers[0]!.pairedAt, first.pairedAt);
     assert.deepEqual(peers[0]!.addresses, ["10.0.0.2:2", "10.0.0.2:1"]);
   });
 

@@ -25,6 +25,7 @@ export interface PairedPeer {
   readonly name: string;
   /** Its static X25519 public key: the only thing trusted. */
   readonly publicKey: Buffer;
+  /** When it was first paired (pairing the same key again keeps this). */
   readonly pairedAt: string;
   /** When a link with it last came up, or null. */
   readonly lastSeenAt: string | null;
@@ -102,7 +103,7 @@ export class PeerStore {
         id,
         name: peer.name,
         publicKey: peer.publicKey.toString("base64"),
-        pairedAt: now,
+        pairedAt: old?.pairedAt ?? now,
         lastSeenAt: now,
         lastSeenFrom: peer.from ?? peer.dialed ?? null,
         addresses: withAddress(old?.addresses ?? [], peer.dialed),
