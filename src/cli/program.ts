@@ -5,6 +5,8 @@ import { registerId } from "./commands/id.js";
 import { registerPair } from "./commands/pair.js";
 import { registerPeers } from "./commands/peers.js";
 import { registerPipe } from "./commands/pipe.js";
+import { registerReceive } from "./commands/receive.js";
+import { registerSend } from "./commands/send.js";
 import { registerStatus } from "./commands/status.js";
 import { registerUnpair } from "./commands/unpair.js";
 import { registerUp } from "./commands/up.js";
@@ -25,6 +27,8 @@ registerPeers(program);
 registerUnpair(program);
 registerPipe(program);
 registerForward(program);
+registerSend(program);
+registerReceive(program);
 
 try {
   await program.parseAsync(process.argv);

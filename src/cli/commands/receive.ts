@@ -1,0 +1,193 @@
+import { resolve } from "node:path";
+import type { Command } from "commander";
+import {
+  ConfigError,
+  FILES_SERVICE,
+  FilesReceiver,
+  joinCodeLink,
+  type Link,
+  LinkError,
+  parseAddress,
+  type ReceiveTransfer,
+  type WalkieNode,
+} from "../../index.js";
+import { onInterrupt, openNode, peerIdFor, portOption } from "../context.js";
+import { askYesNo, reportOffer } from "../files/common.js";
+import { progressMode, reportDone, showProgress } from "../files/progress.js";
+import { resumeHint } from "../files/resume-hint.js";
+import { createReporter, EXIT_FAILURE, fail, type Reporter } from "../output.js";
+
+interface ReceiveOptions {
+  from?: string;
+  out?: string;
+  yes?: boolean;
+  overwrite?: boolean;
+  listen?: boolean;
+  host?: string;
+  port?: string;
+  allow?: string[];
+  idleTimeout?: string;
+  json?: boolean;
+}
+
+export function registerReceive(program: Command): void {
+  program
+    .command("receive")
+    .argument("[code]", "the code the sender shows")
+    .description(
+      "receive files, folders or a text: by the sender's one-time code, or from a paired peer",
+    )
+    .option("--from <host:port>", "the sender's address, instead of finding it on the LAN")
+    .option("--out <dir>", "folder to write into", ".")
+    .option("-y, --yes", "accept without asking")
+    .option("--overwrite", "replace existing files of the same name (else: name (1).ext)")
+    .option("--listen", "instead of a code: wait for a paired (or --allow) sender")
+    .option("--host <host>", "with --listen: address to listen on", "::")
+    .option("--port <port>", "with --listen: TCP port (0 = any free port)", "0")
+    .option(
+      "--allow <peer...>",
+      "with --listen: who may send (device IDs or paired names); default: paired peers",
+    )
+    .option("--idle-timeout <seconds>", "give up when nothing moves for this long", "30")
+    .option("--json", "NDJSON events on stderr (offer, accepted, progress, file-done, done, error)")
+    .action(async (code: string | undefined, options: ReceiveOptions) => {
+      const json = options.json === true;
+      const reporter = createReporter(json);
+      let transfer: ReceiveTransfer | undefined;
+      try {
+        const idle = Number(options.idleTimeout ?? "30");
+        if (!(idle >= 0)) throw new ConfigError("ERR_USAGE", "--idle-timeout wants seconds");
+        if ((code === undefined) === (options.listen !== true)) {
+          throw new ConfigError(
+            "ERR_USAGE",
+            "give the sender's code, or --listen for a paired sender",
+          );
+        }
+        const node = await openNode();
+        node.on("warning", (err: unknown) => reporter.warn(err));
+        onInterrupt(() => node.close());
+        const receiver = new FilesReceiver({
+          outDir: resolve(options.out ?? "."),
+          overwrite: options.overwrite === true,
+          idleTimeoutMs: idle * 1000,
+          decide: async (incoming) => {
+            reportOffer(incoming, reporter);
+            if (options.yes === true) return true;
+            return askYesNo("Accept? [y/N] ");
+          },
+        });
+        const first = new Promise<ReceiveTransfer>((resolveTransfer) => {
+          let taken = false;
+          receiver.on("transfer", (incoming: ReceiveTransfer) => {
+            if (taken) return; // one transfer per run; later ones go on alone
+            taken = true;
+            resolveTransfer(incoming);
+          });
+        });
+        node.handle(FILES_SERVICE, receiver.handler);
+        const link =
+          code !== undefined
+            ? await join(node, code, options)
+            : await listen(node, options, reporter, first);
+        reporter.event(
+          "connected",
+          { peer: link.peer.id, name: link.peer.name, address: link.remoteAddress },
+          `walkie: connected to ${link.peer.name} (${link.peer.id})`,
+        );
+        transfer = await Promise.race([first, closedBeforeOffer(link)]);
+        process.exitCode = await receive(node, transfer, options, reporter);
+      } catch (err: unknown) {
+        fail(resumeHint(err, transfer), json);
+      }
+      process.exit();
+    });
+}
+
+function join(node: WalkieNode, code: string, options: ReceiveOptions): Promise<Link> {
+  if (options.port !== "0" || options.host !== "::" || options.allow !== undefined) {
+    throw new ConfigError("ERR_USAGE", "--host, --port and --allow go with --listen; use --from");
+  }
+  const address = options.from === undefined ? {} : parseAddress(options.from);
+  return joinCodeLink(node, { code, ...address });
+}
+
+/** Listens for a paired or allowed sender; resolves with the link of the first transfer. */
+async function listen(
+  node: WalkieNode,
+  options: ReceiveOptions,
+  reporter: Reporter,
+  first: Promise<ReceiveTransfer>,
+): Promise<Link> {
+  if (options.from !== undefined) throw new ConfigError("ERR_USAGE", "--from goes with a code");
+  const allow = options.allow
+    ? await Promise.all(options.allow.map((text) => peerIdFor(node, text)))
+    : undefined;
+  if (allow === undefined && (await node.peers.list()).length === 0) {
+    throw new ConfigError(
+      "ERR_USAGE",
+      "--listen without --allow accepts paired peers, and this device has none (walkie pair, or --allow DEVICE-ID)",
+    );
+  }
+  node.on("link-error", (err: unknown) => reporter.warn(err));
+  const listener = await node.listen({
+    host: options.host,
+    port: portOption("--port", options.port ?? "0"),
+    allow,
+    announce: allow === undefined,
+  });
+  reporter.event(
+    "listening",
+    { host: listener.host, port: listener.port, id: node.id },
+    `walkie: listening on port ${listener.port} as ${node.id}`,
+  );
+  const transfer = await first;
+  await listener.close();
+  return transfer.link;
+}
+
+function closedBeforeOffer(link: Link): Promise<never> {
+  return new Promise((_, reject) => {
+    link.once("close", (err?: Error) => {
+      reject(
+        err ??
+          new LinkError(
+            "ERR_LINK_CLOSED",
+            `${link.peer.name} closed the link without offering anything`,
+          ),
+      );
+    });
+  });
+}
+
+async function receive(
+  node: WalkieNode,
+  transfer: ReceiveTransfer,
+  options: ReceiveOptions,
+  reporter: Reporter,
+): Promise<number> {
+  transfer.on("warning", (err: unknown) => reporter.warn(err));
+  transfer.on("accepted", (event: { doneFiles: number; resumedBytes: number }) =>
+    reporter.event("accepted", { ...event }),
+  );
+  const progress = showProgress(transfer, progressMode(options.json === true), reporter);
+  try {
+    const result = await transfer.result;
+    progress.stop();
+    reportDone(transfer, result, reporter);
+    if (result.text !== undefined)
+      process.stdout.write(result.text.endsWith("\n") ? result.text : `${result.text}\n`);
+    await transfer.link.close();
+    await node.close();
+    if (result.failed > 0) {
+      reporter.event(
+        "incomplete",
+        {},
+        `walkie: ${result.failed} of the files did not arrive (see the warnings)`,
+      );
+      return EXIT_FAILURE;
+    }
+    return 0;
+  } finally {
+    progress.stop();
+  }
+}

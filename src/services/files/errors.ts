@@ -1,0 +1,9 @@
+/**
+ * Errors of the files service. A peer that breaks the protocol gets a
+ * `WireError` (and the link closes); local trouble (no space, a declined
+ * offer, a stalled link, an unreadable source) is a `TransferError`.
+ */
+import { WalkieError } from "../../errors.js";
+
+/** An operational failure of a transfer: declined, no space, stalled, a source that changed. */
+export class TransferError extends WalkieError {}
