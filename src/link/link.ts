@@ -129,10 +129,22 @@ export class Link extends EventEmitter {
     return this.mux.openStream(service, metadata);
   }
 
-  /** Measures the round-trip time in ms. */
-  async ping(): Promise<number> {
-    this.rttMs = await this.mux.ping();
-    return this.rttMs;
+  /** Measures the round-trip time in ms; rejects with ERR_PING_TIMEOUT (default after 30 s). */
+  async ping(options: { timeoutMs?: number } = {}): Promise<number> {
+    const { timeoutMs = 30_000 } = options;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new LinkError("ERR_PING_TIMEOUT", `no answer to a ping in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      this.rttMs = await Promise.race([this.mux.ping(), timeout]);
+      return this.rttMs;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   stats(): LinkStats {

@@ -3,10 +3,13 @@
  * answers we owe, so a peer flooding PINGs cannot grow our queue.
  */
 import { performance } from "node:perf_hooks";
+import { LinkError } from "../errors.js";
 import { encodePing, FLAG_ACK, FRAME_HEADER_SIZE } from "../wire/index.js";
 
 /** PING answers queued at most; a peer sending more goes unanswered. */
 const MAX_QUEUED_ANSWERS = 16;
+/** Our pings awaiting an answer at most; the oldest is given up beyond it. */
+const MAX_PENDING_PINGS = 64;
 
 interface PendingPing {
   /** performance.now() when the PING went out, -1 while it is queued. */
@@ -27,6 +30,12 @@ export class PingTracker {
     const seq = this.seq;
     const payload = Buffer.alloc(8);
     payload.writeUInt32BE(seq, 4);
+    if (this.pending.size >= MAX_PENDING_PINGS) {
+      // A peer that drops answers must not make this map grow forever.
+      const [oldest, ping] = this.pending.entries().next().value as [number, PendingPing];
+      this.pending.delete(oldest);
+      ping.reject(new LinkError("ERR_PING_TIMEOUT", "too many pings unanswered"));
+    }
     const rtt = new Promise<number>((resolve, reject) => {
       this.pending.set(seq, { sentAt: -1, resolve, reject });
     });

@@ -621,3 +621,15 @@ describe("Mux protocol violations", () => {
     assert.equal(mux.pull(MAX_RECORD_PLAINTEXT), null);
   });
 });
+
+describe("Mux pings", () => {
+  it("gives up the oldest ping when 64 are unanswered, so the map stays bounded", async () => {
+    const mux = new Mux({ isInitiator: true, onWritable: () => {} });
+    const first = mux.ping();
+    const others = Array.from({ length: 64 }, () => mux.ping());
+    await assert.rejects(first, (err: unknown) => hasCode(err, "ERR_PING_TIMEOUT"));
+    mux.destroy();
+    for (const ping of others)
+      await assert.rejects(ping, (err: unknown) => hasCode(err, "ERR_LINK_CLOSED"));
+  });
+});
