@@ -79,3 +79,42 @@ test("walkie up --no-ui serves the control API but no pages", async () => {
   up.kill("SIGTERM");
   await up.expectExit(0);
 });
+
+test("while nodes run, walkie pair and unpair go through them: the nodes link at once, and unlink", async () => {
+  const [alice, bob] = await Promise.all([makeIdentity(), makeIdentity()]);
+  const upA = walkie(["up", "--host", "127.0.0.1", "--json"], { home: alice.home });
+  const upB = walkie(["up", "--host", "127.0.0.1", "--json"], { home: bob.home });
+  await Promise.all([upA.waitForEvent("up"), upB.waitForEvent("up")]);
+
+  const waiting = walkie(["pair", "--json"], { home: alice.home });
+  const code = await waiting.waitForEvent("code");
+  const port = Number(code.port);
+  assert.ok(port > 0);
+  const joined = await run(bob.home, ["pair", String(code.code), "--from", `127.0.0.1:${port}`]);
+  assert.equal(joined.status.code, 0, joined.stderr);
+  assert.match(joined.stdout, new RegExp(`Paired with ${alice.name}`));
+  await waiting.expectExit(0);
+  const paired = waiting.events.find((e) => e.event === "paired");
+  assert.equal(paired?.id, bob.id);
+
+  const linked = async (home: string) => {
+    for (let i = 0; i < 100; i++) {
+      const status = await run(home, ["status", "--json"]);
+      const report = JSON.parse(status.stdout);
+      if (report.totals.links === 1) return report;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`no link in ${home}`);
+  };
+  const report = await linked(alice.home);
+  assert.equal(report.links[0].peerId, bob.id);
+  assert.equal(report.peers.paired[0].online, true);
+
+  const unpaired = await run(alice.home, ["unpair", bob.name]);
+  assert.equal(unpaired.status.code, 0, unpaired.stderr);
+  const after = JSON.parse((await run(alice.home, ["status", "--json"])).stdout);
+  assert.equal(after.peers.paired.length, 0);
+  upA.kill("SIGINT");
+  upB.kill("SIGINT");
+  await Promise.all([upA.expectExit(0), upB.expectExit(0)]);
+});

@@ -8,8 +8,9 @@ import {
   parseAddress,
   type WalkieNode,
 } from "../../index.js";
-import { onInterrupt, openNode, portOption } from "../context.js";
+import { onInterrupt, openNode, portOption, runningNode } from "../context.js";
 import { createReporter, fail, type Reporter } from "../output.js";
+import { joinThroughNode, type PairedReport, waitThroughNode } from "../pair-via-node.js";
 
 interface PairOptions {
   name?: string;
@@ -38,7 +39,17 @@ export function registerPair(program: Command): void {
       try {
         const node = await openNode({ name: options.name });
         node.on("warning", (err: unknown) => reporter.warn(err));
-        if (code === undefined) {
+        const control = await runningNode();
+        if (control !== undefined) {
+          // `walkie up` runs with this home: it pairs, and links with the peer right after.
+          const paired =
+            code === undefined
+              ? await waitThroughNode(control, (shown, nameplate, port, addresses) =>
+                  showCode(shown, nameplate, port, addresses, reporter, json),
+                )
+              : await joinThroughNode(control, code, options.from);
+          await reportPaired(node, paired, reporter, json);
+        } else if (code === undefined) {
           const session = await wait(node, options, reporter);
           try {
             await reportPaired(node, await session.result, reporter, json);
@@ -69,9 +80,27 @@ async function wait(node: WalkieNode, options: PairOptions, reporter: Reporter) 
   });
   onInterrupt(() => session.close());
   const addresses = reachableAddresses(options.host ?? "::", session.port);
-  const { code } = session;
-  reporter.event("code", { code, nameplate: session.nameplate, port: session.port, addresses });
-  if (options.json !== true) {
+  showCode(
+    session.code,
+    session.nameplate,
+    session.port,
+    addresses,
+    reporter,
+    options.json === true,
+  );
+  return session;
+}
+
+function showCode(
+  code: string,
+  nameplate: number,
+  port: number,
+  addresses: string[],
+  reporter: Reporter,
+  json: boolean,
+): void {
+  reporter.event("code", { code, nameplate, port, addresses });
+  if (!json) {
     const lines = [
       "Pairing code:",
       "",
@@ -86,7 +115,6 @@ async function wait(node: WalkieNode, options: PairOptions, reporter: Reporter) 
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   }
-  return session;
 }
 
 function join(node: WalkieNode, code: string, options: PairOptions): Promise<PairingResult> {
@@ -100,7 +128,7 @@ function join(node: WalkieNode, code: string, options: PairOptions): Promise<Pai
 
 async function reportPaired(
   node: WalkieNode,
-  peer: PairingResult,
+  peer: PairedReport,
   reporter: Reporter,
   json: boolean,
 ): Promise<void> {

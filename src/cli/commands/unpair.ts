@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { resolvePeer } from "../../index.js";
-import { openNode } from "../context.js";
+import { openNode, runningNode } from "../context.js";
 import { fail } from "../output.js";
 
 export function registerUnpair(program: Command): void {
@@ -13,7 +13,10 @@ export function registerUnpair(program: Command): void {
       try {
         const node = await openNode();
         const peer = resolvePeer(await node.peers.list(), text);
-        await node.peers.remove(peer.id);
+        const control = await runningNode();
+        // A running node forgets it and closes its links at once.
+        if (control) await control.delete(`/api/peers/${encodeURIComponent(peer.id)}`);
+        else await node.peers.remove(peer.id);
         process.stdout.write(
           options.json
             ? `${JSON.stringify({ id: peer.id, name: peer.name })}\n`

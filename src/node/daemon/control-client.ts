@@ -10,6 +10,7 @@ export interface ControlClient {
   readonly info: RunInfo & { control: string; token: string };
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
+  delete<T>(path: string): Promise<T>;
   /** Raw text (e.g. /metrics). */
   text(path: string): Promise<string>;
 }
@@ -53,6 +54,7 @@ export async function connectToRunningNode(
     get: async <T>(path: string) => (await (await call("GET", path)).json()) as T,
     post: async <T>(path: string, body?: unknown) =>
       (await (await call("POST", path, body ?? {})).json()) as T,
+    delete: async <T>(path: string) => (await (await call("DELETE", path)).json()) as T,
     text: async (path: string) => (await call("GET", path)).text(),
   };
 }
