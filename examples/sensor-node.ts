@@ -2,7 +2,9 @@
  * A sensor node and its controller, talking rpc over a Walkie link: the
  * sensor streams readings as notifications and answers commands; the
  * controller prints the readings and sends a few commands. Runs over TCP
- * (here between two terminals, or two machines on a LAN).
+ * (here between two terminals, or two machines on a LAN) or over a serial
+ * cable (`--serial /dev/ttyUSB0 --baud 115200` on both ends instead of
+ * --port and --to; try it with `socat -d -d pty,raw,echo=0 pty,raw,echo=0`).
  *
  *   npm run build                                   # the example imports the built package
  *   npx tsx examples/sensor-node.ts id --home /tmp/sensor    # prints the sensor's device ID
@@ -15,8 +17,12 @@
  */
 import { parseArgs } from "node:util";
 import {
+  allowList,
   createNode,
+  expectPeer,
   type Link,
+  openSerial,
+  pairedPolicy,
   parseAddress,
   RpcError,
   RpcRemoteError,
@@ -46,6 +52,8 @@ const { positionals, values } = parseArgs({
     to: { type: "string" },
     peer: { type: "string" },
     count: { type: "string", default: "5" },
+    serial: { type: "string" },
+    baud: { type: "string", default: "115200" },
   },
 });
 
@@ -112,6 +120,15 @@ async function runSensor(node: WalkieNode): Promise<void> {
   });
 
   const allow = values.allow?.split(",");
+  if (values.serial !== undefined) {
+    // Over a cable the sensor waits for the controller's handshake.
+    const cable = await openSerial({ path: values.serial, baudRate: Number(values.baud) });
+    print("listening", { serial: values.serial, id: node.id });
+    const verifyPeer = allow ? allowList(allow) : pairedPolicy(node.peers);
+    const link = await node.connect(cable, { isInitiator: false, verifyPeer });
+    link.once("close", () => void node.close().then(() => process.exit(0)));
+    return;
+  }
   const listener = await node.listen({ host: values.host, port: Number(values.port), allow });
   print("listening", { port: listener.port, id: node.id });
   const stop = () => void node.close().then(() => process.exit(0));
@@ -132,8 +149,16 @@ async function runController(node: WalkieNode): Promise<void> {
     if (++received === count) enough();
   });
 
-  if (values.to === undefined) throw new Error("controller needs --to HOST:PORT");
-  const link = await node.dial({ ...parseAddress(values.to), peer: values.peer });
+  let link: Link;
+  if (values.serial !== undefined) {
+    const cable = await openSerial({ path: values.serial, baudRate: Number(values.baud) });
+    const verifyPeer = values.peer ? expectPeer(values.peer) : pairedPolicy(node.peers);
+    link = await node.connect(cable, { isInitiator: true, verifyPeer });
+  } else if (values.to !== undefined) {
+    link = await node.dial({ ...parseAddress(values.to), peer: values.peer });
+  } else {
+    throw new Error("controller needs --to HOST:PORT or --serial PATH");
+  }
   print("linked", { peer: link.peer.id, name: link.peer.name });
   const sensor = rpc(link);
 

@@ -96,11 +96,33 @@ export async function linkOverByteStream(
   } else {
     throw new ConfigError("ERR_USAGE", "no byte stream chosen (--stdio, --via or --serial)");
   }
+  transports.add(transport);
+  transport.once("close", () => transports.delete(transport));
   return node.connect(transport, {
     isInitiator: !role.listen,
     verifyPeer: policy,
     remoteAddress: where,
   });
+}
+
+const transports = new Set<Duplex>();
+
+/**
+ * Closes the byte streams that links were made over and waits until they
+ * are closed: for --via, until the command has exited (so it has finished
+ * its own output). Call before the process exits.
+ */
+export async function releaseByteStreams(): Promise<void> {
+  await Promise.all(
+    [...transports].map(
+      (transport) =>
+        new Promise<void>((resolve) => {
+          if (transport.closed) resolve();
+          else transport.once("close", () => resolve());
+          transport.destroy();
+        }),
+    ),
+  );
 }
 
 async function policyFor(node: WalkieNode, role: ByteStreamRole): Promise<PeerPolicy> {

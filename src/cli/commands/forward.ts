@@ -19,6 +19,7 @@ import {
   byteStreamKind,
   dialTo,
   linkOverByteStream,
+  releaseByteStreams,
 } from "../link-options.js";
 import { createReporter, fail, type Reporter } from "../output.js";
 
@@ -157,7 +158,7 @@ async function linkSource(
     // One cable, one link: when it goes, so do we.
     link.once("close", (err?: WalkieError) => {
       if (err) fail(err, options.json === true);
-      process.exit();
+      void releaseByteStreams().finally(() => process.exit());
     });
     return async () => link;
   }
@@ -201,7 +202,7 @@ async function serve(node: WalkieNode, options: ForwardOptions, reporter: Report
     onInterrupt(() => node.close());
     link.once("close", (err?: WalkieError) => {
       if (err) fail(err, options.json === true);
-      process.exit();
+      void releaseByteStreams().finally(() => process.exit());
     });
     return;
   }
@@ -255,4 +256,5 @@ function reportLinked(link: Link, reporter: Reporter): void {
 async function closeAll(forwarder: Forwarder, node: WalkieNode): Promise<void> {
   await forwarder.close();
   await node.close();
+  await releaseByteStreams();
 }

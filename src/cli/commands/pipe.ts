@@ -1,3 +1,5 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { Readable, Writable } from "node:stream";
 import type { Command } from "commander";
 import {
   ConfigError,
@@ -11,9 +13,18 @@ import {
 } from "../../index.js";
 import { onInterrupt, openNode, peerIdFor, portOption } from "../context.js";
 import { dataInput, dataOutput } from "../data-stdio.js";
+import {
+  addByteStreamOptions,
+  type ByteStreamOptions,
+  byteStreamKind,
+  linkOverByteStream,
+  releaseByteStreams,
+} from "../link-options.js";
 import { createReporter, fail, type Reporter } from "../output.js";
 
-interface PipeOptions {
+interface PipeOptions extends ByteStreamOptions {
+  input?: string;
+  output?: string;
   listen?: boolean;
   host?: string;
   port?: string;
@@ -24,8 +35,7 @@ interface PipeOptions {
 }
 
 export function registerPipe(program: Command): void {
-  program
-    .command("pipe")
+  addByteStreamOptions(program.command("pipe"))
     .description("encrypted netcat: stdin to the peer's stdout, both ways, with half-close")
     .option("--listen", "wait for the peer to connect")
     .option("--host <host>", "with --listen: address to listen on", "::")
@@ -43,21 +53,55 @@ export function registerPipe(program: Command): void {
       "with --to HOST:PORT: the device expected to answer (default: any paired peer)",
     )
     .option("--json", "NDJSON status events on stderr (listening, connected, closed, error)")
+    .option("--input <file>", "send this file instead of stdin")
+    .option("--output <file>", "write what comes to this file instead of stdout")
     .action(async (options: PipeOptions) => {
       const reporter = createReporter(options.json === true);
       try {
         const node = await openNode();
         node.on("warning", (err: unknown) => reporter.warn(err));
         onInterrupt(() => node.close());
-        const stream = options.listen
-          ? await listenForPeer(node, options, reporter)
-          : await dialPeer(node, options, reporter);
-        await runPipe(node, stream.stream, stream.link, reporter);
+        const stream = byteStreamKind(options)
+          ? await overByteStream(node, options, reporter)
+          : options.listen
+            ? await listenForPeer(node, options, reporter)
+            : await dialPeer(node, options, reporter);
+        await runPipe(node, stream.stream, stream.link, reporter, options);
       } catch (err: unknown) {
         fail(err, options.json === true);
         process.exit();
       }
     });
+}
+
+/** Over --stdio, --via or --serial: one link, one pipe stream. */
+async function overByteStream(node: WalkieNode, options: PipeOptions, reporter: Reporter) {
+  if (options.stdio && options.input === undefined && options.output === undefined) {
+    throw new ConfigError(
+      "ERR_USAGE",
+      "with --stdio the link uses stdin/stdout: give the data with --input FILE and/or --output FILE",
+    );
+  }
+  const incoming = options.listen
+    ? new Promise<MuxStream>((resolve) => {
+        node.handle(PIPE_SERVICE, (stream) => {
+          resolve(stream);
+          node.handle(PIPE_SERVICE, (extra) => extra.reset("ERR_BUSY"));
+        });
+      })
+    : undefined;
+  const link = await linkOverByteStream(node, options, {
+    listen: options.listen === true,
+    peers: options.listen ? options.allow : options.peer !== undefined ? [options.peer] : undefined,
+  });
+  reportConnected(link, reporter);
+  link.once("close", (err?: WalkieError) => {
+    if (err) {
+      fail(err, options.json === true);
+      process.exit();
+    }
+  });
+  return { link, stream: incoming ? await incoming : link.openStream(PIPE_SERVICE) };
 }
 
 async function dialPeer(node: WalkieNode, options: PipeOptions, reporter: Reporter) {
@@ -145,10 +189,23 @@ async function runPipe(
   stream: MuxStream,
   link: Link,
   reporter: Reporter,
+  options: PipeOptions,
 ): Promise<void> {
-  const result = await pipeStreams(stream, dataInput(), dataOutput());
+  const overStdio = options.stdio === true;
+  const input = options.input
+    ? createReadStream(options.input)
+    : overStdio
+      ? Readable.from([])
+      : dataInput();
+  const output = options.output
+    ? createWriteStream(options.output)
+    : overStdio
+      ? new Writable({ write: (_chunk, _encoding, done) => done() })
+      : dataOutput();
+  const result = await pipeStreams(stream, input, output);
   await link.close();
   await node.close();
+  await releaseByteStreams();
   reporter.event("closed", { ...result }, undefined);
   process.exit(0);
 }

@@ -1,0 +1,185 @@
+// Links over a virtual serial cable (socat pty pair): data, rpc, and what a
+// corrupted byte does (a clear error, never a hang).
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, createWriteStream, openSync } from "node:fs";
+import type { Duplex } from "node:stream";
+import { test } from "node:test";
+import { type Link, openSerial, rpc, type WalkieError } from "../../src/index.js";
+import { linkNodes, twoNodes } from "../helpers/linked-nodes.js";
+import { HAVE_SOCAT, ptyPair } from "../helpers/socat.js";
+
+const skip = HAVE_SOCAT ? false : "socat is not installed";
+
+function sha(data: Buffer): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+function readAll(stream: Duplex): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    stream.once("end", () => resolve(Buffer.concat(chunks)));
+    stream.once("error", reject);
+  });
+}
+
+function closeError(link: Link): Promise<WalkieError | undefined> {
+  return new Promise((resolve) => {
+    if (link.closed) resolve(undefined);
+    link.once("close", resolve);
+  });
+}
+
+test("two nodes link over a serial cable and carry streams and rpc", { skip }, async () => {
+  const [one, two] = await ptyPair();
+  const [a, b] = await twoNodes();
+  b.handle("echo", (stream) => stream.pipe(stream));
+  b.onRequest<number, number>("double", (n) => n * 2);
+  // Both ends open at once: each waits for the other (the line sync).
+  const { ab } = await linkNodes(
+    a,
+    b,
+    await Promise.all([
+      openSerial({ path: one, baudRate: 115_200 }),
+      openSerial({ path: two, baudRate: 115_200 }),
+    ]),
+  );
+  const data = randomBytes(2 * 1024 * 1024);
+  const stream = ab.openStream("echo");
+  const echoed = readAll(stream);
+  stream.end(data);
+  assert.equal(sha(await echoed), sha(data));
+  assert.equal(await rpc(ab).request("double", 21), 42);
+  // A graceful close ends both sides cleanly, though a serial line has no end-of-stream.
+  await Promise.all([a.close(), b.close()]);
+});
+
+/**
+ * Two cables with this process in the middle, passing bytes from a to b and
+ * back, and changing the byte at `corruptAt` (counted from a to b) with `mutate`.
+ */
+async function cableWithTap(corruptAt: () => number, mutate: (byte: number) => number) {
+  const [aSide, tapA] = await ptyPair();
+  const [bSide, tapB] = await ptyPair();
+  const openPty = (path: string) => {
+    const fd = openSync(path, "r+");
+    const ends = {
+      read: createReadStream("", { fd, autoClose: false }),
+      write: createWriteStream("", { fd, autoClose: false }),
+    };
+    // The ptys go away with socat after the test (EIO): nothing to report then.
+    ends.read.on("error", () => {});
+    ends.write.on("error", () => {});
+    return ends;
+  };
+  const fromA = openPty(tapA);
+  const toB = openPty(tapB);
+  let passed = 0;
+  let armed = false;
+  fromA.read.on("data", (data: string | Buffer) => {
+    const chunk = data as Buffer;
+    const at = armed ? corruptAt() - passed : -1;
+    if (at >= 0 && at < chunk.length) {
+      chunk[at] = mutate(chunk[at]!);
+      armed = false;
+    }
+    passed += chunk.length;
+    toB.write.write(chunk);
+  });
+  toB.read.on("data", (chunk: string | Buffer) => {
+    fromA.write.write(chunk);
+  });
+  return {
+    aSide,
+    bSide,
+    /** Corrupts the next byte at the position `corruptAt` gives, from now on. */
+    arm: () => {
+      armed = true;
+      return passed;
+    },
+    release: () => {
+      for (const s of [fromA.read, toB.read]) s.destroy();
+    },
+  };
+}
+
+test("the line sync skips noise and lets either end start first", { skip }, async () => {
+  const [one, two] = await ptyPair();
+  const [a, b] = await twoNodes();
+  b.onRequest("ping", () => "pong");
+  // One end starts alone and waits; line noise arrives before the other end.
+  const first = openSerial({ path: one });
+  const noise = await openSerial({ path: two, sync: false });
+  noise.write(Buffer.from("boot: garbage WKS WKSY\x07 \x00\xff"));
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  noise.destroy();
+  const second = openSerial({ path: two });
+  const { ab } = await linkNodes(a, b, await Promise.all([first, second]));
+  assert.equal(await rpc(ab).request("ping"), "pong");
+  await Promise.all([a.close(), b.close()]);
+});
+
+test("nobody at the other end: the sync gives up with ERR_SERIAL_SYNC_TIMEOUT", {
+  skip,
+}, async () => {
+  const [one] = await ptyPair();
+  await assert.rejects(openSerial({ path: one, syncTimeoutMs: 500 }), (err: unknown) => {
+    assert.equal((err as WalkieError).code, "ERR_SERIAL_SYNC_TIMEOUT");
+    return true;
+  });
+});
+
+test("a corrupted byte inside a record ends the link with ERR_DECRYPT", { skip }, async () => {
+  let base = 0;
+  const tap = await cableWithTap(
+    () => base + 40,
+    (byte) => byte ^ 0x01,
+  );
+  const [a, b] = await twoNodes();
+  b.handle("sink", (stream) => stream.resume());
+  const { ab, ba } = await linkNodes(
+    a,
+    b,
+    await Promise.all([openSerial({ path: tap.aSide }), openSerial({ path: tap.bSide })]),
+  );
+  const [aClosed, bClosed] = [closeError(ab), closeError(ba)];
+  base = tap.arm();
+  const stream = ab.openStream("sink");
+  stream.on("error", () => {});
+  stream.write(randomBytes(1000));
+  const bErr = await bClosed;
+  assert.equal(bErr?.code, "ERR_DECRYPT");
+  // The sender learns why (the peer's last GOAWAY) or sees the link drop; either way it ends.
+  assert.ok((await aClosed) !== undefined);
+  tap.release();
+});
+
+test("a corrupted record length ends the link too (timeout or decrypt), never a hang", {
+  skip,
+}, async () => {
+  let base = 0;
+  const tap = await cableWithTap(
+    () => base,
+    () => 0x7f, // the high byte of the next record's length: now about 32 KiB long
+  );
+  const [a, b] = await twoNodes({ keepaliveMs: 300, keepaliveTimeoutMs: 600 });
+  b.handle("sink", (stream) => stream.resume());
+  const { ab, ba } = await linkNodes(
+    a,
+    b,
+    await Promise.all([openSerial({ path: tap.aSide }), openSerial({ path: tap.bSide })]),
+  );
+  const [aClosed, bClosed] = [closeError(ab), closeError(ba)];
+  base = tap.arm();
+  const stream = ab.openStream("sink");
+  stream.on("error", () => {});
+  stream.write("x");
+  const bErr = await bClosed;
+  assert.ok(
+    ["ERR_DECRYPT", "ERR_PEER_TIMEOUT", "ERR_RECORD_SIZE"].includes(bErr?.code ?? ""),
+    String(bErr?.code),
+  );
+  assert.ok((await aClosed) !== undefined || ab.closed);
+  tap.release();
+});
