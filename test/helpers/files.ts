@@ -91,12 +91,20 @@ export async function startValveProxy(targetPort: number): Promise<ValveProxy> {
       const room = limit - forwarded;
       const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
       forwarded += piece.length;
+      if (stopped()) {
+        client.write(piece);
+        // Keep reading (and dropping) so a side that dies is noticed at once.
+        reached?.();
+        return;
+      }
       if (!client.write(piece)) {
         upstream.pause();
         client.once("drain", () => upstream.resume());
       }
-      if (stopped()) reached?.();
     });
+    // A side that ends or dies is passed on, even while stopped.
+    upstream.once("end", () => client.end());
+    client.once("end", () => upstream.end());
     upstream.once("close", () => client.destroy());
     client.once("close", () => upstream.destroy());
   });

@@ -33,7 +33,8 @@ export class FileIntake implements DataSink {
   remaining = 0;
   private readonly haves = new Map<number, HaveEntry>();
   private readonly started = new Set<number>();
-  private readonly writers = new Set<PartWriter>();
+  /** Partial files in progress, and whether each could be resumed. */
+  private readonly writers = new Map<PartWriter, boolean>();
   private readonly batcher: SmallFileBatcher;
   private acks: number[] = [];
   private ackTimer: NodeJS.Timeout | undefined;
@@ -127,8 +128,8 @@ export class FileIntake implements DataSink {
     this.settled(1);
   }
 
-  track(writer: PartWriter, active: boolean): void {
-    if (active) this.writers.add(writer);
+  track(writer: PartWriter, active: boolean, resumable = true): void {
+    if (active) this.writers.set(writer, resumable);
     else this.writers.delete(writer);
   }
 
@@ -142,7 +143,9 @@ export class FileIntake implements DataSink {
   async close(keep: boolean): Promise<void> {
     this.closed = true;
     clearTimeout(this.ackTimer);
-    await Promise.allSettled([...this.writers].map((writer) => writer.abandon(keep)));
+    await Promise.allSettled(
+      [...this.writers].map(([writer, resumable]) => writer.abandon(keep && resumable)),
+    );
     await this.batcher.idle().catch(() => {});
   }
 

@@ -40,7 +40,7 @@ export interface DataSink {
   /** The sender could not send entry `index`. */
   skipped(index: number, code: string, message: string): void;
   /** A partial file in progress (`active`) or no longer, to close if the transfer fails. */
-  track(writer: PartWriter, active: boolean): void;
+  track(writer: PartWriter, active: boolean, resumable?: boolean): void;
 }
 
 function sizeError(entry: ManifestEntry, why: string): WireError {
@@ -109,7 +109,8 @@ class IncomingFile {
     const item: FinalizeItem = { partPath, finalPath, mode: entry.mode, mtimeMs: entry.mtimeMs };
     const small = entry.size !== null && start.offset === 0 && entry.size <= SMALL_FILE_MAX;
     const writer = small ? undefined : await PartWriter.open(partPath, start.offset, resumeHash);
-    if (writer !== undefined) sink.track(writer, true);
+    // A stream of unknown length cannot be resumed: its .part is not worth keeping.
+    if (writer !== undefined) sink.track(writer, true, entry.size !== null);
     return new IncomingFile(start.index, entry, start.offset, item, sink, writer);
   }
 
