@@ -9,10 +9,12 @@ import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import { LinkError } from "../errors.js";
 import type { NodeService } from "../node/index.js";
-import { handleApi } from "./api.js";
+import "./api.js";
+import "./api-files.js";
 import { MAX_CLIENTS, serveEvents } from "./event-socket.js";
 import { checkSite, checkToken, type GuardResult } from "./guard.js";
 import { sendError, sendJson } from "./http-util.js";
+import { handleApi } from "./routes.js";
 import { defaultAppDir, loadStaticFiles } from "./static-files.js";
 
 export interface WebServerOptions {

@@ -4,7 +4,9 @@
  * 127.0.0.1 with a fresh token, plus a small HTTP client that can send any
  * headers (Host and Origin included).
  */
+import assert from "node:assert/strict";
 import { request } from "node:http";
+import { join } from "node:path";
 import { after } from "node:test";
 import { createNode, NodeService, newToken, type WalkieNode } from "../../src/index.js";
 import { startWebServer, type WebServer } from "../../src/web/index.js";
@@ -12,6 +14,8 @@ import { tempDir } from "./temp.js";
 
 export interface TestDaemon {
   home: string;
+  /** Where received files go: `<home>/inbox`. */
+  inbox: string;
   node: WalkieNode;
   service: NodeService;
   web: WebServer;
@@ -42,6 +46,7 @@ export async function startDaemon(
   const node = await createNode({ home, name, discovery: false });
   const service = new NodeService(node, {
     host: "127.0.0.1",
+    inbox: join(home, "inbox"),
     keeper: { minDelayMs: 100, maxDelayMs: 500, yieldMs: 50, dialTimeoutMs: 2000 },
     sampleMs: 200,
   });
@@ -58,6 +63,7 @@ export async function startDaemon(
   after(close);
   return {
     home,
+    inbox: join(home, "inbox"),
     node,
     service,
     web,
@@ -67,6 +73,26 @@ export async function startDaemon(
       httpCall(web.port, method, path, body, headers ?? { authorization: `Bearer ${token}` }),
   };
 }
+
+/** Pairs two running nodes through their APIs (A waits with a code, B joins it). */
+export async function pair(a: TestDaemon, b: TestDaemon): Promise<void> {
+  const waiting = await a.call("POST", "/api/pair/wait", {});
+  assert.equal(waiting.status, 200, waiting.text);
+  assert.equal(waiting.json.state, "waiting");
+  const from = `127.0.0.1:${waiting.json.addresses.at(-1).split(":").at(-1)}`;
+  const joined = await b.call("POST", "/api/pair/join", { code: waiting.json.code, from });
+  assert.equal(joined.status, 200, joined.text);
+  assert.equal(joined.json.peer.id, a.node.id);
+  assert.match(joined.json.sas, /^\d{6}$/);
+}
+
+/** A check for `eventually`: the daemon has `peerId` online. */
+export const onlineWith = (daemon: TestDaemon, peerId: string) => async () => {
+  const peers = (await daemon.call("GET", "/api/peers")).json;
+  return peers.paired.find(
+    (peer: { id: string; online: boolean }) => peer.id === peerId && peer.online,
+  );
+};
 
 /** One HTTP request to 127.0.0.1:port with exactly these headers (Host defaults to the right one). */
 export function httpCall(

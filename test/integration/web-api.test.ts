@@ -4,7 +4,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { WebSocket } from "ws";
-import { eventually, httpCall, startDaemon, type TestDaemon } from "../helpers/daemon.js";
+import {
+  eventually,
+  httpCall,
+  onlineWith,
+  pair,
+  startDaemon,
+  type TestDaemon,
+} from "../helpers/daemon.js";
 
 /** A message of the event stream, as the tests look at it. */
 // biome-ignore lint/suspicious/noExplicitAny: tests read whatever the node sent
@@ -28,22 +35,6 @@ function openEvents(
     ws.once("error", reject);
   });
 }
-
-async function pair(a: TestDaemon, b: TestDaemon): Promise<void> {
-  const waiting = await a.call("POST", "/api/pair/wait", {});
-  assert.equal(waiting.status, 200, waiting.text);
-  assert.equal(waiting.json.state, "waiting");
-  const from = `127.0.0.1:${waiting.json.addresses.at(-1).split(":").at(-1)}`;
-  const joined = await b.call("POST", "/api/pair/join", { code: waiting.json.code, from });
-  assert.equal(joined.status, 200, joined.text);
-  assert.equal(joined.json.peer.id, a.node.id);
-  assert.match(joined.json.sas, /^\d{6}$/);
-}
-
-const onlineWith = (daemon: TestDaemon, peerId: string) => async () => {
-  const peers = (await daemon.call("GET", "/api/peers")).json;
-  return peers.paired.find((peer: PeerView) => peer.id === peerId && peer.online);
-};
 
 test("API calls without the token, with a wrong one, from another origin or host are refused", async () => {
   const a = await startDaemon("alice");

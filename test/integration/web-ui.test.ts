@@ -4,9 +4,12 @@
 // the main screens go to a temp folder, or with WALKIE_SCREENSHOTS=1 (npm run
 // screenshots) to docs/screenshots/ for the README.
 import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import type { Page } from "playwright-core";
 import { browserMissing, launchBrowser, openPage } from "../helpers/browser.js";
 import { eventually, startDaemon } from "../helpers/daemon.js";
 import { tempDir } from "../helpers/temp.js";
@@ -15,8 +18,25 @@ const SHOTS = process.env.WALKIE_SCREENSHOTS
   ? fileURLToPath(new URL("../../docs/screenshots/", import.meta.url))
   : tempDir("walkie-screens-");
 const skip = browserMissing();
+const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
-test("two pages pair their nodes by code, then show each other online with live stats", {
+/** Drops a file with `data` on the element with `testId`, as a person dragging it from a file manager. */
+async function dropFile(page: Page, testId: string, name: string, data: Buffer): Promise<void> {
+  const dataTransfer = await page.evaluateHandle(
+    `(() => {
+      const bytes = Uint8Array.from(atob(${JSON.stringify(data.toString("base64"))}), (c) => c.charCodeAt(0));
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([bytes], ${JSON.stringify(name)}));
+      return transfer;
+    })()`,
+  );
+  const target = page.getByTestId(testId);
+  await target.dispatchEvent("dragenter", { dataTransfer });
+  await target.dispatchEvent("dragover", { dataTransfer });
+  await target.dispatchEvent("drop", { dataTransfer });
+}
+
+test("two pages pair their nodes by code, show live stats, and send a dropped file and a picked folder that arrive whole", {
   skip,
 }, async () => {
   const a = await startDaemon("laptop");
@@ -84,6 +104,43 @@ test("two pages pair their nodes by code, then show each other online with live 
   const phone = await openPage(browser, b.web.uiUrl, { width: 390, height: 844 });
   await phone.page.getByTestId("peer-laptop").waitFor();
   await phone.page.screenshot({ path: join(SHOTS, "phone-peers.png") });
+
+  // A drops a file on desktop in its peer list; B's page asks, B accepts; it arrives whole.
+  const photo = randomBytes(2 * 1024 * 1024 + 123);
+  await dropFile(pageA.page, "drop-desktop", "holiday.jpg", photo);
+  const offer = pageB.page.getByTestId("offer");
+  await offer.getByText("holiday.jpg").waitFor();
+  await pageB.page.screenshot({ path: join(SHOTS, "offer.png") });
+  await offer.getByTestId("offer-accept").click();
+  await eventually("holiday.jpg in b's inbox", () =>
+    b.service.files.list().find((t) => t.state === "done" && t.names[0] === "holiday.jpg"),
+  );
+  assert.equal(sha(readFileSync(join(b.inbox, "holiday.jpg"))), sha(photo));
+
+  // A folder, picked in the desktop's Files tab (b now takes a's files without asking).
+  await b.call("POST", `/api/peers/${a.node.id}/settings`, { autoAccept: true });
+  const folder = join(tempDir("walkie-folder-"), "trip");
+  mkdirSync(join(folder, "day1"), { recursive: true });
+  writeFileSync(join(folder, "notes.txt"), "sunny\n");
+  writeFileSync(join(folder, "day1", "beach.bin"), randomBytes(300_000));
+  await peerOnA.click();
+  await pageA.page.getByTestId("tab-files").click();
+  await pageA.page.getByTestId("pick-folder").setInputFiles(folder);
+  await eventually("the folder sent", () =>
+    a.service.files.list().find((t) => t.state === "done" && t.names[0] === "trip"),
+  );
+  await pageA.page
+    .locator("[data-testid=transfer][data-state=done]", { hasText: "trip" })
+    .waitFor();
+  assert.equal(readFileSync(join(b.inbox, "trip", "notes.txt"), "utf8"), "sunny\n");
+  assert.equal(
+    sha(readFileSync(join(b.inbox, "trip", "day1", "beach.bin"))),
+    sha(readFileSync(join(folder, "day1", "beach.bin"))),
+  );
+  await pageA.page.screenshot({ path: join(SHOTS, "files.png") });
+  await pageB.page.goto(`${b.web.origin}/#/transfers`);
+  await pageB.page.getByTestId("transfer").first().waitFor();
+  await pageB.page.screenshot({ path: join(SHOTS, "transfers.png") });
 
   await pageA.page.goto(`${a.web.origin}/#/log`);
   await pageA.page

@@ -6,8 +6,10 @@
  */
 export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { type ControlClient, connectToRunningNode } from "./control-client.js";
+export type { FilesFront } from "./files-front.js";
 export type { LogEntry, LogLevel } from "./log-book.js";
 export type { History, LinkSample, Tick } from "./monitor.js";
+export { CONFIG_FILE, defaultInbox, type NodeConfig } from "./node-config.js";
 export { NODE_HELLO_SERVICE } from "./node-hello.js";
 export {
   type NodeEvent,
@@ -15,6 +17,7 @@ export {
   type NodeServiceOptions,
   type NodeStatus,
 } from "./node-service.js";
+export type { UploadFile } from "./outbox.js";
 export type { PairingState } from "./pairing-desk.js";
 export type { KeptPeer, PeerKeeperOptions } from "./peer-keeper.js";
 export type { LanDeviceView, PairedPeerView, PeersView } from "./peer-views.js";
@@ -27,3 +30,4 @@ export {
   type RunLock,
   readRunInfo,
 } from "./run-lock.js";
+export type { TransferState, TransferView } from "./transfer-record.js";

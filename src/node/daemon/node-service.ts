@@ -10,6 +10,7 @@ import type { Link } from "../../link/index.js";
 import { lanShortId } from "../lan.js";
 import type { NodeListener, WalkieNode } from "../node.js";
 import type { PairingResult, PairJoinOptions } from "../pairing.js";
+import { FilesFront } from "./files-front.js";
 import { LanWatch } from "./lan-watch.js";
 import { LogBook, type LogEntry } from "./log-book.js";
 import { Monitor, type Tick } from "./monitor.js";
@@ -18,10 +19,13 @@ import { NodeMetrics } from "./node-metrics.js";
 import { PairingDesk, type PairingState } from "./pairing-desk.js";
 import { PeerKeeper, type PeerKeeperOptions } from "./peer-keeper.js";
 import { buildPeersView, type PeersView } from "./peer-views.js";
+import type { TransferView } from "./transfer-record.js";
 
 export interface NodeServiceOptions {
   /** @default "::" (every interface) */
   host?: string;
+  /** Folder for received files. @default the config's inbox, else ~/Downloads/Walkie */
+  inbox?: string;
   /** Reconnection timing. @default see PeerKeeperOptions */
   keeper?: Omit<PeerKeeperOptions, "lanAddresses">;
   /** Stats sampling period. @default 1000 */
@@ -34,6 +38,8 @@ export type NodeEvent =
   | { type: "log"; entry: LogEntry }
   | { type: "peers"; peers: PeersView }
   | { type: "pairing"; pairing: PairingState }
+  | { type: "transfer"; transfer: TransferView }
+  | { type: "transfers"; transfers: TransferView[] }
   | { type: "shutdown" };
 
 export interface NodeStatus {
@@ -50,6 +56,8 @@ export interface NodeStatus {
   links: Tick["links"];
   peers: PeersView;
   pairing: PairingState;
+  transfers: TransferView[];
+  inbox: string | null;
 }
 
 export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
@@ -58,6 +66,7 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
   readonly metrics: NodeMetrics;
   readonly keeper: PeerKeeper;
   readonly pairing: PairingDesk;
+  readonly files: FilesFront;
   readonly startedAt = new Date();
   private readonly lan: LanWatch | undefined;
   private listener: NodeListener | undefined;
@@ -79,10 +88,16 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
     this.monitor = new Monitor(node, { intervalMs: options.sampleMs });
     this.metrics = new NodeMetrics({
       links: () => node.links(),
-      activeTransfers: () => ({ in: 0, out: 0 }),
+      activeTransfers: () => this.files.activeCount(),
       log: this.log,
     });
     this.pairing = new PairingDesk(node);
+    this.files = new FilesFront(node, {
+      log: this.log,
+      metrics: this.metrics,
+      linkFor: (peerId) => this.keeper.linkFor(peerId),
+      onChange: (transfer) => this.emit("event", { type: "transfer", transfer }),
+    });
     this.wire();
   }
 
@@ -94,6 +109,7 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
   /** Listens on `port` (@default 0, any free port), announces, starts keeping links. */
   async start(options: { port?: number } = {}): Promise<void> {
     const { host } = this.options;
+    if (this.files.inbox === undefined) await this.files.start(this.options.inbox);
     this.listener = await this.node.listen({ host, port: options.port, announce: true });
     this.log.info(`listening on port ${this.listener.port} as ${this.node.name}`);
     this.monitor.start();
@@ -122,6 +138,8 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
       links: tick.links,
       peers: await this.peers(),
       pairing: this.pairing.state,
+      transfers: this.files.list(),
+      inbox: this.files.inbox ?? null,
     };
   }
 
@@ -129,7 +147,8 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
   async peers(): Promise<PeersView> {
     const paired = await this.node.peers.list();
     const links = this.monitor.latest().links;
-    return buildPeersView(paired, this.keeper.list(), this.lan?.peers() ?? [], links);
+    const { autoAccept } = this.files.config.value;
+    return buildPeersView(paired, this.keeper.list(), this.lan?.peers() ?? [], links, autoAccept);
   }
 
   /** Pairs with the device showing `code`; links with it afterwards. */
@@ -189,6 +208,8 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
     this.monitor.on("tick", (tick) => {
       this.metrics.tick(tick);
       this.emit("event", { type: "tick", tick });
+      const moving = this.files.inbox === undefined ? [] : this.files.desk.tick();
+      if (moving.length > 0) this.emit("event", { type: "transfers", transfers: moving });
     });
     log.on("entry", (entry) => this.emit("event", { type: "log", entry }));
     this.pairing.on("change", (pairing) => {
@@ -207,6 +228,7 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
   private onLink(link: Link): void {
     this.metrics.linkUp(link);
     this.keeper.onLink(link);
+    if (this.files.inbox !== undefined) this.files.desk.peerOnline(link.peer.id);
     if (this.port > 0) sendHello(link, this.port);
     // The side that answered pings at once; the dialler gets its first RTT here, not in 15 s.
     if (link.isInitiator) link.ping().catch(() => {});
@@ -222,7 +244,7 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
   }
 
   /** Sends a fresh peers view, at most a few times a second. */
-  private peersChanged(): void {
+  peersChanged(): void {
     if (this.peersTimer !== undefined || this.closing) return;
     this.peersTimer = setTimeout(() => {
       this.peersTimer = undefined;

@@ -29,6 +29,8 @@ export interface PairedPeerView {
   failures: number;
   nextDialAt: number | null;
   lastError: { code: string; message: string } | null;
+  /** Files from it are accepted without asking. */
+  autoAccept: boolean;
 }
 
 export interface LanDeviceView {
@@ -49,6 +51,7 @@ export function buildPeersView(
   kept: readonly KeptPeer[],
   lan: readonly DiscoveredPeer[],
   links: readonly LinkSample[],
+  autoAccept: readonly string[] = [],
 ): PeersView {
   const keptById = new Map(kept.map((peer) => [peer.id, peer]));
   const lanByShortId = new Map(lan.map((found) => [found.shortId, found]));
@@ -79,6 +82,7 @@ export function buildPeersView(
       failures: state?.failures ?? 0,
       nextDialAt: own.length > 0 ? null : (state?.nextDialAt ?? null),
       lastError: own.length > 0 ? null : (state?.lastError ?? null),
+      autoAccept: autoAccept.includes(peer.id),
     };
   });
   const others = lan

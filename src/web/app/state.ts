@@ -38,6 +38,7 @@ export function applyEvent(message: Message): void {
         peers.value = snapshot.peers;
         pairing.value = snapshot.pairing;
         logEntries.value = message.log as LogEntry[];
+        for (const handler of eventHandlers.get("hello") ?? []) handler(message);
       });
       void loadHistory();
       break;

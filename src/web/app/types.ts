@@ -9,4 +9,5 @@ export type {
   PairingState,
   PeersView,
   Tick,
+  TransferView,
 } from "../../node/daemon/index.js";

@@ -12,6 +12,8 @@ import { Banner } from "./banner.js";
 import { HomePage } from "./home-page.js";
 import { LogPage } from "./log-page.js";
 import { MonitorPage } from "./monitor-page.js";
+import { Notice } from "./notice.js";
+import { OfferBar } from "./offer-bar.js";
 import { PairPage } from "./pair-page.js";
 import { PeerPage } from "./peer-page.js";
 import { Sidebar } from "./sidebar.js";
@@ -44,6 +46,8 @@ export function App() {
       {!phone && <Sidebar />}
       <main class="main" id="main">
         <Banner />
+        <Notice />
+        <OfferBar />
         <Page />
       </main>
       {phone && <TabBar />}

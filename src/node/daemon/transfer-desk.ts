@@ -1,0 +1,290 @@
+/**
+ * File transfers while a node runs, on top of the files service: offers from
+ * paired peers are accepted into the inbox at once (peers set to
+ * auto-accept) or wait for a yes or no from a face; sends go to a peer's
+ * open link. A transfer cut off by a lost link is "interrupted": a send is
+ * offered again (and resumes) when the peer is back, and the receiving side
+ * takes that offer without asking again. Progress, rate and ETA for every
+ * transfer, refreshed once a second.
+ */
+import { EventEmitter } from "node:events";
+import { LinkError } from "../../errors.js";
+import type { Link, MuxStream } from "../../link/index.js";
+import {
+  FilesReceiver,
+  type ReceiveTransfer,
+  type SendTransfer,
+  scanPaths,
+  sendFiles,
+} from "../../services/files/index.js";
+import type { StreamHandler } from "../node.js";
+import { describeError, TransferRecord, type TransferView } from "./transfer-record.js";
+
+export interface TransferDeskOptions {
+  /** Folder of received files. */
+  inbox: string;
+  /** Whether offers from this peer are taken without asking. */
+  autoAccept: (peerId: string) => boolean;
+  isPaired: (peerId: string) => Promise<boolean>;
+  /** The open link with a peer, if any. */
+  linkFor: (peerId: string) => Link | undefined;
+  /** An offer nobody answers is declined after this long. @default 10 minutes */
+  askTimeoutMs?: number;
+  /** Finished transfers kept for the faces. @default 100 */
+  keepFinished?: number;
+}
+
+export interface TransferDeskEvents {
+  change: [view: TransferView];
+  finished: [record: TransferRecord];
+}
+
+interface Outgoing {
+  paths: string[];
+  attempts: number;
+  /** Called once the transfer is over for good (not when interrupted). */
+  onFinished?: (record: TransferRecord) => void;
+}
+
+const MAX_RESENDS = 20;
+
+export class TransferDesk extends EventEmitter<TransferDeskEvents> {
+  readonly handler: StreamHandler;
+  private readonly records = new Map<string, TransferRecord>();
+  private readonly answers = new Map<string, (yes: boolean) => void>();
+  private readonly outgoing = new Map<string, Outgoing>();
+  private readonly controls = new WeakMap<ReceiveTransfer, MuxStream>();
+  private readonly byTransfer = new WeakMap<ReceiveTransfer, TransferRecord>();
+
+  constructor(private readonly options: TransferDeskOptions) {
+    super();
+    const receiver = new FilesReceiver({ outDir: options.inbox, decide: (t) => this.decide(t) });
+    let control: MuxStream | undefined;
+    receiver.on("transfer", (transfer: ReceiveTransfer) => this.incoming(transfer, control));
+    // The receiver names no control stream; keep the one that started each transfer (to cancel it).
+    this.handler = (stream, link) => {
+      control = stream;
+      receiver.handler(stream, link);
+      control = undefined;
+    };
+  }
+
+  get inbox(): string {
+    return this.options.inbox;
+  }
+
+  list(): TransferView[] {
+    return [...this.records.values()].map((record) => ({ ...record.view }));
+  }
+
+  get(id: string): TransferRecord | undefined {
+    return this.records.get(id);
+  }
+
+  /** Transfers moving bytes now, by direction. */
+  activeCount(): { in: number; out: number } {
+    const count = { in: 0, out: 0 };
+    for (const record of this.records.values()) {
+      if (record.view.state === "active") count[record.view.direction]++;
+    }
+    return count;
+  }
+
+  /** Adds a transfer that a face tracks itself until `sendPrepared` (an upload). */
+  track(record: TransferRecord): void {
+    this.records.set(record.view.id, record);
+    this.changed(record);
+  }
+
+  /**
+   * Offers `paths` to the peer on its open link, or once it is online.
+   * @throws TransferError ERR_SOURCE_UNREADABLE
+   */
+  async send(peerId: string, peerName: string, paths: string[]): Promise<TransferView> {
+    const record = new TransferRecord({ direction: "out", peerId, peerName, names: [] });
+    await this.sendPrepared(record, { paths, attempts: 0 });
+    return { ...record.view };
+  }
+
+  /** Sends for a record made earlier (an upload that is complete); waits if the peer is offline. */
+  async sendPrepared(record: TransferRecord, outgoing: Outgoing): Promise<void> {
+    const source = await scanPaths(outgoing.paths);
+    this.outgoing.set(record.view.id, outgoing);
+    this.records.set(record.view.id, record);
+    const link = this.options.linkFor(record.view.peerId);
+    if (link === undefined) {
+      this.settle(
+        record,
+        "waiting",
+        new LinkError("ERR_PEER_OFFLINE", `${record.view.peerName} is offline`),
+      );
+      return;
+    }
+    const transfer: SendTransfer = sendFiles(link, source);
+    record.describe(transfer);
+    record.view.state = "offered";
+    transfer.on("accepted", () => {
+      record.start();
+      this.changed(record);
+    });
+    transfer.result.then(
+      () => this.settle(record, "done"),
+      (err: unknown) => this.settle(record, link.closed ? "waiting" : outcome(err), err),
+    );
+    this.changed(record);
+  }
+
+  /** The answer of a face to an offer that waits. */
+  answer(id: string, accept: boolean): boolean {
+    const answer = this.answers.get(id);
+    if (answer === undefined) return false;
+    this.answers.delete(id);
+    answer(accept);
+    return true;
+  }
+
+  /** Stops a transfer (or declines an offer, or drops an interrupted send). */
+  cancel(id: string): boolean {
+    const record = this.records.get(id);
+    if (record === undefined || record.finished) return false;
+    if (this.answer(id, false)) return true;
+    const { transfer } = record;
+    const idle = ["waiting", "interrupted", "uploading"].includes(record.view.state);
+    if (idle || transfer === undefined) {
+      this.settle(record, "cancelled");
+    } else if (record.view.direction === "out") {
+      (transfer as SendTransfer).cancel();
+    } else {
+      this.controls.get(transfer as ReceiveTransfer)?.reset("ERR_CANCELLED");
+    }
+    return true;
+  }
+
+  /** Once a second: progress, rate and ETA of the transfers under way. */
+  tick(): TransferView[] {
+    const moving: TransferView[] = [];
+    for (const record of this.records.values()) {
+      if (record.view.state !== "active" && record.view.state !== "uploading") continue;
+      record.refresh(true);
+      moving.push({ ...record.view });
+    }
+    return moving;
+  }
+
+  /** A link with the peer came up: interrupted sends to it go again (and resume). */
+  peerOnline(peerId: string): void {
+    for (const record of this.records.values()) {
+      const outgoing = this.outgoing.get(record.view.id);
+      if (record.view.state !== "waiting" || record.view.peerId !== peerId || !outgoing) continue;
+      outgoing.attempts++;
+      record.view.state = "offered"; // taken: another link coming up does not send it twice
+      this.sendPrepared(record, outgoing).catch((err: unknown) =>
+        this.settle(record, "failed", err),
+      );
+    }
+  }
+
+  private incoming(transfer: ReceiveTransfer, control: MuxStream | undefined): void {
+    const { id: peerId, name: peerName } = transfer.peer;
+    const record = new TransferRecord({ direction: "in", peerId, peerName, names: [] });
+    record.view.savedTo = this.options.inbox;
+    record.transfer = transfer;
+    if (control) this.controls.set(transfer, control);
+    this.byTransfer.set(transfer, record);
+    transfer.on("accepted", () => {
+      const current = this.byTransfer.get(transfer)!;
+      current.start();
+      this.changed(current);
+    });
+    transfer.result.then(
+      () => this.settle(this.byTransfer.get(transfer)!, "done"),
+      (err: unknown) => {
+        const current = this.byTransfer.get(transfer)!;
+        const lost = transfer.link.closed && current.view.state === "active";
+        this.settle(current, lost ? "interrupted" : outcome(err), err);
+      },
+    );
+  }
+
+  private async decide(transfer: ReceiveTransfer): Promise<boolean> {
+    let record = this.byTransfer.get(transfer)!;
+    record.describe(transfer);
+    const { peerId } = record.view;
+    if (!(await this.options.isPaired(peerId))) return false;
+    // The sender resuming an offer that was accepted before: same row, no second question.
+    const earlier = [...this.records.values()].find(
+      (other) =>
+        other.view.direction === "in" &&
+        other.view.state === "interrupted" &&
+        other.view.peerId === peerId &&
+        other.view.names.join("/") === record.view.names.join("/"),
+    );
+    if (earlier) {
+      earlier.describe(transfer);
+      this.byTransfer.set(transfer, earlier);
+      record = earlier;
+      return true;
+    }
+    this.records.set(record.view.id, record);
+    if (this.options.autoAccept(peerId)) return true;
+    record.view.state = "asking";
+    this.changed(record);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(
+        () => this.answer(record.view.id, false),
+        this.options.askTimeoutMs ?? 600_000,
+      );
+      timer.unref();
+      this.answers.set(record.view.id, (yes) => {
+        clearTimeout(timer);
+        resolve(yes);
+      });
+    });
+  }
+
+  private settle(record: TransferRecord, state: TransferView["state"], err?: unknown): void {
+    if (record.finished || this.records.get(record.view.id) !== record) return;
+    this.answers.delete(record.view.id);
+    if (state === "waiting" || state === "interrupted") {
+      const outgoing = this.outgoing.get(record.view.id);
+      if (outgoing === undefined || outgoing.attempts < MAX_RESENDS) {
+        record.refresh();
+        record.view.state = state;
+        record.view.rate = 0;
+        record.view.etaS = null;
+        record.view.error = err === undefined ? null : describeError(err);
+        this.changed(record);
+        return;
+      }
+      state = "failed";
+    }
+    record.finish(state, err);
+    this.outgoing.get(record.view.id)?.onFinished?.(record);
+    this.outgoing.delete(record.view.id);
+    this.changed(record);
+    this.emit("finished", record);
+    this.prune();
+  }
+
+  private changed(record: TransferRecord): void {
+    this.emit("change", { ...record.view });
+  }
+
+  /** Keeps the newest finished transfers only. */
+  private prune(): void {
+    const finished = [...this.records.values()].filter((record) => record.finished);
+    for (const record of finished.slice(
+      0,
+      Math.max(0, finished.length - (this.options.keepFinished ?? 100)),
+    )) {
+      this.records.delete(record.view.id);
+    }
+  }
+}
+
+function outcome(err: unknown): TransferView["state"] {
+  const code = (err as { code?: unknown })?.code;
+  if (code === "ERR_DECLINED") return "rejected";
+  if (code === "ERR_CANCELLED" || code === "ERR_STREAM_RESET") return "cancelled";
+  return "failed";
+}
