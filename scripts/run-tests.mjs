@@ -18,7 +18,7 @@ let files = [...collect("src", []), ...collect("test", [])].sort();
 if (filter.length > 0) files = files.filter((f) => filter.some((part) => f.includes(part)));
 const result = spawnSync(
   process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=120000", ...files],
+  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-timeout=600000", ...files],
   { stdio: "inherit" },
 );
 process.exit(result.status ?? 1);
