@@ -1,5 +1,6 @@
 /** The `walkie` command: a thin face over the library. One file per command. */
 import { Command, CommanderError } from "commander";
+import { registerChat } from "./commands/chat.js";
 import { registerForward } from "./commands/forward.js";
 import { registerId } from "./commands/id.js";
 import { registerPair } from "./commands/pair.js";
@@ -27,6 +28,7 @@ registerPeers(program);
 registerUnpair(program);
 registerPipe(program);
 registerForward(program);
+registerChat(program);
 registerSend(program);
 registerReceive(program);
 

@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from "node:events";
 import type { Socket } from "node:net";
+import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import type { DiscoveredPeer } from "../discovery/index.js";
 import { WalkieError } from "../errors.js";
@@ -17,6 +18,7 @@ import {
   type MuxStream,
   upgrade,
 } from "../link/index.js";
+import { CHAT_SERVICE, ChatService } from "../services/chat/index.js";
 import {
   allowForwardList,
   FORWARD_SERVICE,
@@ -130,6 +132,7 @@ export class WalkieNode extends EventEmitter {
   private readonly handlers = new Map<string, StreamHandler>();
   private readonly rpcHandlers: RpcRegistry;
   private forwardPolicy: ForwardPolicy = allowForwardList([]);
+  private chatService: ChatService | undefined;
   private readonly activeLinks = new Set<Link>();
   private readonly closers = new Set<() => Promise<void>>();
   private closing = false;
@@ -205,6 +208,23 @@ export class WalkieNode extends EventEmitter {
   onNotify<T = unknown>(service: string, handler: NotifyHandler<T>): this {
     this.rpcHandlers.onNotify(service, handler as NotifyHandler);
     return this;
+  }
+
+  /**
+   * The chat service, started on first use: from then on the node takes chat
+   * messages from linked peers, and sends queued ones whenever a link comes
+   * up. History is kept in `<home>/chat/`. Its `warning` events are the node's.
+   */
+  get chat(): ChatService {
+    if (this.chatService === undefined) {
+      const chat = new ChatService({ dir: join(this.home, "chat") });
+      this.chatService = chat;
+      chat.on("warning", (err) => this.emit("warning", err));
+      this.handle(CHAT_SERVICE, (stream, link) => chat.serve(stream, link));
+      this.on("link", (link: Link) => chat.linkUp(link));
+      for (const link of this.links()) chat.linkUp(link);
+    }
+    return this.chatService;
   }
 
   /** Links that are up now. */

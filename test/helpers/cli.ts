@@ -46,6 +46,8 @@ export interface SpawnOptions {
   home: string;
   /** Keep stdout in memory ("buffer") or only hash it ("hash"). @default "buffer" */
   stdout?: "buffer" | "hash";
+  /** More environment variables for the child. */
+  env?: Record<string, string>;
 }
 
 const live = new Set<ChildProcessWithoutNullStreams>();
@@ -67,6 +69,8 @@ export class WalkieProcess {
   readonly exited: Promise<ExitStatus>;
   /** Bytes read from stdout so far. */
   stdoutBytes = 0;
+  /** Stdout so far as text (kept only with `stdout: "buffer"`), for NDJSON on stdout. */
+  stdoutText = "";
   /** An error writing to the child's stdin (EPIPE once it exits), kept for inspection. */
   stdinError: Error | undefined;
   private status: ExitStatus | undefined;
@@ -77,7 +81,7 @@ export class WalkieProcess {
     assert.ok(existsSync(CLI_PATH), `${CLI_PATH} is missing: run npm run build first`);
     this.args = args;
     this.child = spawn(process.execPath, [CLI_PATH, ...args], {
-      env: { ...process.env, WALKIE_HOME: options.home, WALKIE_DEBUG: "" },
+      env: { ...process.env, ...options.env, WALKIE_HOME: options.home, WALKIE_DEBUG: "" },
       stdio: ["pipe", "pipe", "pipe"],
     });
     live.add(this.child);
@@ -85,6 +89,11 @@ export class WalkieProcess {
     this.child.stdin.on("error", (err) => {
       this.stdinError = err;
     });
+    if ((options.stdout ?? "buffer") === "buffer") {
+      this.child.stdout.on("data", (chunk: Buffer) => {
+        this.stdoutText += chunk.toString("utf8");
+      });
+    }
     this.child.stderr.setEncoding("utf8");
     this.child.stderr.on("data", (text: string) => this.onStderr(text));
     this.stdout = summarize(this.child.stdout, options.stdout ?? "buffer", (bytes) => {
