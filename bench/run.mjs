@@ -8,6 +8,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { contenders, PEERS } from "./contenders/registry.mjs";
+import { runFilesBench } from "./files.mjs";
 import { readOptions } from "./lib/args.mjs";
 import { runCell } from "./lib/cell.mjs";
 import { describeMachine } from "./lib/machine.mjs";
@@ -30,6 +31,9 @@ const shared = {
   interactiveMaxS: 60,
 };
 
+/** The link metrics fill the main table; `files` is its own section (bench/files.mjs). */
+const linkMetrics = options.metrics.filter((metric) => metric !== "files");
+
 const scratch = await mkdtemp(join(tmpdir(), "walkie-bench-run-"));
 // Also on signals and crashes: certificates and homes are per run.
 process.on("exit", () => rmSync(scratch, { recursive: true, force: true }));
@@ -45,10 +49,10 @@ async function measure(contender) {
   } catch (err) {
     log(`${contender.name}: set-up failed: ${err.message.split("\n")[0]}`);
     column.setupError = err.message;
-    for (const metric of options.metrics) column.cells[metric] = failure("n/a", err);
+    for (const metric of linkMetrics) column.cells[metric] = failure("n/a", err);
     return column;
   }
-  for (const metric of options.metrics) {
+  for (const metric of linkMetrics) {
     const why = contender.unsupported?.[metric];
     if (why) {
       column.cells[metric] = { ok: false, kind: "n/a", reason: why };
@@ -75,14 +79,23 @@ function failure(kind, err) {
 try {
   const machine = describeMachine();
   const columns = [];
-  for (const contender of contenders.filter((c) => options.contenders.includes(c.name))) {
+  const selected = linkMetrics.length > 0 ? contenders : [];
+  for (const contender of selected.filter((c) => options.contenders.includes(c.name))) {
     columns.push(await measure(contender));
   }
   const rows = rowsFor(shared);
   const peers = columns.filter((c) => PEERS.includes(c.name));
-  const out = ["", ...formatTable(rows, columns), "", "notes:", ...formatNotes(columns, shared)];
+  const out =
+    columns.length > 0
+      ? ["", ...formatTable(rows, columns), "", "notes:", ...formatNotes(columns, shared)]
+      : [];
   for (const base of columns.filter((c) => BASES.includes(c.name))) {
     out.push("", `ratios, ${base.label} / peer:`, ...formatRatios(rows, base, peers));
+  }
+  let files;
+  if (options.metrics.includes("files")) {
+    files = await runFilesBench(options.files, scratch, log);
+    out.push(...files.lines);
   }
   const versions = columns.find((c) => c.name === "libp2p")?.setupInfo?.versions;
   const socat = columns.find((c) => c.name === "socat")?.setupInfo?.version;
@@ -106,7 +119,13 @@ try {
 
   const resultsDir = await mkdtemp(join(tmpdir(), "walkie-bench-results-"));
   const file = join(resultsDir, "latest.json");
-  const json = { date: new Date().toISOString(), machine, options: shared, columns };
+  const json = {
+    date: new Date().toISOString(),
+    machine,
+    options: shared,
+    columns,
+    files: files?.json,
+  };
   await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
   console.log(`\nraw results: ${file}`);
 } finally {

@@ -1,7 +1,7 @@
 /** Command-line options of bench/run.mjs, with their defaults. */
 import { parseArgs } from "node:util";
 
-export const METRICS = ["bulk", "rtt", "handshake", "interactive"];
+export const METRICS = ["bulk", "rtt", "handshake", "interactive", "files"];
 
 const USAGE = `usage: node bench/run.mjs [options]
   --only <list>         metrics: ${METRICS.join(",")} (peak RSS comes with bulk)   [all]
@@ -10,7 +10,10 @@ const USAGE = `usage: node bench/run.mjs [options]
   --rtt-count <n>       1 KiB round trips                                          [10000]
   --handshakes <n>      fresh connections                                          [200]
   --pings <n>           pings under load                                           [500]
-  --timeout <s>         per-metric deadline                            [by metric]`;
+  --timeout <s>         per-metric deadline                            [by metric]
+  --files-size <n>      files: the single file's size                             [1G]
+  --files-count <n>     files: how many 4 KiB files in nested folders             [10000]
+  --files-repeats <n>   files: timed runs per cell (median), after a warm-up       [3]`;
 
 /** "256M" -> 268435456; binary units, as the brief's "1 GiB". */
 export function parseSize(text) {
@@ -46,6 +49,9 @@ export function readOptions(argv, contenderNames) {
         handshakes: { type: "string", default: "200" },
         pings: { type: "string", default: "500" },
         timeout: { type: "string" },
+        "files-size": { type: "string", default: "1G" },
+        "files-count": { type: "string", default: "10000" },
+        "files-repeats": { type: "string", default: "3" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -63,6 +69,11 @@ export function readOptions(argv, contenderNames) {
       handshakes: positiveInt(values.handshakes, "handshakes"),
       pings: positiveInt(values.pings, "pings"),
       timeoutS: values.timeout ? positiveInt(values.timeout, "timeout") : undefined,
+      files: {
+        size: parseSize(values["files-size"]),
+        count: positiveInt(values["files-count"], "files-count"),
+        repeats: positiveInt(values["files-repeats"], "files-repeats"),
+      },
     };
   } catch (err) {
     console.error(`${err.message}\n\n${USAGE}`);

@@ -65,22 +65,27 @@ export function registerReceive(program: Command): void {
         }
         const node = await openNode();
         node.on("warning", (err: unknown) => reporter.warn(err));
-        onInterrupt(() => node.close());
+        // On Ctrl-C the link closes; the transfer then keeps its .part files before the exit.
+        onInterrupt(async () => {
+          await node.close();
+          await transfer?.result.catch(() => {});
+        });
+        let taken: ReceiveTransfer | undefined;
         const receiver = new FilesReceiver({
           outDir: resolve(options.out ?? "."),
           overwrite: options.overwrite === true,
           idleTimeoutMs: idle * 1000,
           decide: async (incoming) => {
+            if (incoming !== taken) return false; // one transfer per run: a second offer is declined
             reportOffer(incoming, reporter);
             if (options.yes === true) return true;
             return askYesNo("Accept? [y/N] ");
           },
         });
         const first = new Promise<ReceiveTransfer>((resolveTransfer) => {
-          let taken = false;
           receiver.on("transfer", (incoming: ReceiveTransfer) => {
-            if (taken) return; // one transfer per run; later ones go on alone
-            taken = true;
+            if (taken !== undefined) return;
+            taken = incoming;
             resolveTransfer(incoming);
           });
         });

@@ -113,7 +113,7 @@ function totalText(snapshot: ProgressSnapshot, perSecond: number): string {
 }
 
 function barLines(snapshot: ProgressSnapshot, perSecond: number): string[] {
-  const columns = process.stdout.columns ?? 80;
+  const columns = process.stdout.columns || 80;
   const fit = (line: string) =>
     line.length > columns - 1 ? `${line.slice(0, columns - 2)}…` : line;
   const lines = snapshot.active.slice(0, MAX_BARS).map((file) => {

@@ -7,10 +7,11 @@
  */
 import { WireError } from "../../errors.js";
 import { TransferError } from "./errors.js";
+import { type FinalizeItem, finalizeFiles } from "./finalize.js";
 import type { DoneRecord } from "./journal.js";
 import { EntryKind } from "./manifest.js";
 import type { FileStart, HaveEntry } from "./messages.js";
-import { type FinalizeItem, finalizeFiles, type PartWriter, partPathOf } from "./part-file.js";
+import { type PartWriter, partPathOf } from "./part-file.js";
 import type { ReceivePlan } from "./plan.js";
 import type { AdmittedFile, DataSink } from "./receive-data.js";
 import { type BatchItem, SmallFileBatcher } from "./small-batch.js";

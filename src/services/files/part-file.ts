@@ -1,20 +1,20 @@
 /**
- * The receiver's `.part` files: written beside the final name, hashed while
- * written, checked against the sender's SHA-256, made durable (fsync), given
- * the sender's mode and mtime, then renamed over the final name in one
- * atomic step. A `.part` left by a broken transfer is read back to resume:
- * its length and the hash of what it holds go to the sender.
+ * The receiver's `.part` files: written beside the final name (never
+ * through a symlink), hashed while written, and checked against the
+ * sender's SHA-256; finalize.ts then makes them final. A `.part` left by a
+ * broken transfer is read back to resume: its length and the hash of what
+ * it holds go to the sender.
  */
 import { createHash, type Hash, timingSafeEqual } from "node:crypto";
 import { constants } from "node:fs";
-import { type FileHandle, lstat, open, rename, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
+import { type FileHandle, lstat, open, unlink } from "node:fs/promises";
 import { WalkieError, WireError } from "../../errors.js";
 import { TransferError } from "./errors.js";
 
 /** O_NOFOLLOW where the platform has it: a planted symlink at a .part name is never followed. */
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
-const FLAGS_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW;
+/** Flags of a new .part: write, create, truncate, never through a symlink. */
+export const FLAGS_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | NOFOLLOW;
 const FLAGS_CONTINUE = constants.O_WRONLY | NOFOLLOW;
 /** Bytes gathered before a write goes to the disk. */
 const WRITE_SIZE = 1024 * 1024;
@@ -168,69 +168,4 @@ export class PartWriter {
     await Promise.all(this.inflight);
     if (this.failure !== undefined) throw this.failure;
   }
-}
-
-/** A file ready to become final: its .part (open handle, or data still to write), mode and mtime. */
-export interface FinalizeItem {
-  partPath: string;
-  finalPath: string;
-  mode: number;
-  mtimeMs: number;
-  /** The open .part, as `PartWriter.complete` returns it. */
-  handle?: FileHandle;
-  /** A small file's whole content, written here in one go. */
-  data?: Buffer[];
-}
-
-/**
- * Makes files final, together: write (small files), fsync, mode and mtime,
- * close, rename over the final name, then fsync the folders that changed.
- * Doing many at once lets the file system commit them in one go.
- */
-export async function finalizeFiles(items: readonly FinalizeItem[], durable = true): Promise<void> {
-  await Promise.all(items.map((item) => prepare(item, durable)));
-  for (const item of items) {
-    try {
-      await rename(item.partPath, item.finalPath);
-    } catch (err: unknown) {
-      throw writeError(err, item.finalPath);
-    }
-  }
-  if (durable) await syncFolders(new Set(items.map((item) => dirname(item.finalPath))));
-}
-
-async function prepare(item: FinalizeItem, durable: boolean): Promise<void> {
-  let handle = item.handle;
-  try {
-    if (handle === undefined) {
-      handle = await open(item.partPath, FLAGS_NEW, 0o600);
-      if (item.data !== undefined && item.data.length > 0) await handle.writev(item.data, 0);
-    }
-    if (durable) await handle.datasync();
-    await handle.chmod(item.mode & 0o777);
-    const mtime = new Date(item.mtimeMs);
-    await handle.utimes(mtime, mtime);
-  } catch (err: unknown) {
-    throw writeError(err, item.partPath);
-  } finally {
-    await handle?.close().catch(() => {});
-  }
-}
-
-/** fsync of folders, so the renames survive a crash; some platforms cannot, which is fine. */
-export async function syncFolders(folders: Iterable<string>): Promise<void> {
-  await Promise.all(
-    [...folders].map(async (folder) => {
-      try {
-        const handle = await open(folder, constants.O_RDONLY);
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-      } catch {
-        // Windows cannot open folders; some file systems refuse fsync on them.
-      }
-    }),
-  );
 }

@@ -8,9 +8,10 @@
 import { createHash, type Hash, timingSafeEqual } from "node:crypto";
 import type { Readable } from "node:stream";
 import { WireError } from "../../errors.js";
+import type { FinalizeItem } from "./finalize.js";
 import type { ManifestEntry } from "./manifest.js";
 import { decodeCodeMessage, decodeFileStart, type FileStart } from "./messages.js";
-import { type FinalizeItem, PartWriter } from "./part-file.js";
+import { PartWriter } from "./part-file.js";
 import { MAX_DATA_CHUNK, RecordType } from "./protocol.js";
 import { RecordReader } from "./record-io.js";
 

@@ -13,84 +13,7 @@ import type { ManifestEntry } from "./manifest.js";
 import { encodeCodeMessage, encodeFileStart } from "./messages.js";
 import { encodeRecord, MAX_DATA_CHUNK, RecordType, recordHeader } from "./protocol.js";
 import { drained } from "./record-io.js";
-
-/** One file to send, from `offset` (a verified prefix) on. */
-export interface SendJob {
-  index: number;
-  entry: ManifestEntry;
-  local: string | undefined;
-  offset: number;
-  /** The hash of the verified prefix, to continue. */
-  hash?: Hash;
-  /** A small file's content, read ahead. */
-  content?: Promise<Buffer>;
-}
-
-/** What a data stream reports back. */
-export interface SendHooks {
-  progress(index: number, bytes: number): void;
-  sent(index: number, sha256: Buffer): void;
-  skipped(index: number, err: TransferError): void;
-}
-
-const SMALL_FILE_MAX = MAX_DATA_CHUNK;
-/** Bytes of small files read ahead at most. */
-const READ_AHEAD_BYTES = 8 * 1024 * 1024;
-const READ_AHEAD_FILES = 64;
-
-/** The files left to send, shared by the data streams, in order, with small files read ahead. */
-export class JobQueue {
-  private next = 0;
-  private ahead = 0;
-  private aheadBytes = 0;
-
-  constructor(private readonly jobs: SendJob[]) {}
-
-  get length(): number {
-    return this.jobs.length;
-  }
-
-  take(): SendJob | undefined {
-    const job = this.jobs[this.next];
-    if (job === undefined) return undefined;
-    this.next++;
-    if (this.ahead < this.next) this.ahead = this.next;
-    if (job.content !== undefined) this.aheadBytes -= job.entry.size ?? 0;
-    this.readAhead();
-    return job;
-  }
-
-  private readAhead(): void {
-    while (this.ahead < this.jobs.length && this.ahead - this.next < READ_AHEAD_FILES) {
-      const job = this.jobs[this.ahead]!;
-      const size = job.entry.size;
-      if (size === null || size > SMALL_FILE_MAX || job.offset !== 0 || job.local === undefined)
-        break;
-      if (this.aheadBytes + size > READ_AHEAD_BYTES) break;
-      this.aheadBytes += size;
-      job.content = readWhole(job.local, size);
-      job.content.catch(() => {}); // seen when the job is sent
-      this.ahead++;
-    }
-  }
-}
-
-/** Reads a small file; one byte more than expected is asked for, to notice growth. */
-async function readWhole(path: string, size: number): Promise<Buffer> {
-  const handle = await open(path, "r");
-  try {
-    const buffer = Buffer.allocUnsafe(size + 1);
-    let filled = 0;
-    while (filled < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return buffer.subarray(0, filled);
-  } finally {
-    await handle.close();
-  }
-}
+import { ChunkPool, type JobQueue, type SendHooks, type SendJob } from "./source-read.js";
 
 function changed(entry: ManifestEntry, why: string): TransferError {
   return new TransferError("ERR_SOURCE_CHANGED", `${entry.path} ${why} while being sent`);
@@ -162,12 +85,12 @@ async function sendLarge(
   }
   try {
     let position = job.offset;
-    const read = (at: number): Promise<Buffer> => {
+    const pool = new ChunkPool();
+    const read = async (at: number): Promise<Buffer> => {
+      const buffer = await pool.take();
       const length = Math.min(MAX_DATA_CHUNK, size - at);
-      const buffer = Buffer.allocUnsafe(length);
-      return handle
-        .read(buffer, 0, length, at)
-        .then(({ bytesRead }) => buffer.subarray(0, bytesRead));
+      const { bytesRead } = await handle.read(buffer, 0, length, at);
+      return buffer.subarray(0, bytesRead);
     };
     let pending = position < size ? read(position) : undefined;
     while (pending !== undefined) {
@@ -184,7 +107,7 @@ async function sendLarge(
       hash.update(chunk);
       stream.cork();
       stream.write(recordHeader(RecordType.Data, chunk.length));
-      stream.write(chunk);
+      stream.write(chunk, pool.giveBack(chunk));
       stream.uncork();
       hooks.progress(job.index, chunk.length);
       if (stream.writableNeedDrain) await drained(stream);
@@ -221,24 +144,4 @@ function unreadable(job: SendJob, err: unknown): TransferError {
   return new TransferError("ERR_SOURCE_UNREADABLE", `cannot read ${job.entry.path}: ${reason}`, {
     cause: err,
   });
-}
-
-/** The hash of the first `offset` bytes of `path`, or undefined if it has fewer. */
-export async function hashPrefix(path: string, offset: number): Promise<Hash | undefined> {
-  const handle = await open(path, "r");
-  try {
-    const hash = createHash("sha256");
-    const buffer = Buffer.allocUnsafe(Math.min(MAX_DATA_CHUNK, Math.max(1, offset)));
-    let position = 0;
-    while (position < offset) {
-      const want = Math.min(buffer.length, offset - position);
-      const { bytesRead } = await handle.read(buffer, 0, want, position);
-      if (bytesRead === 0) return undefined;
-      hash.update(buffer.subarray(0, bytesRead));
-      position += bytesRead;
-    }
-    return hash;
-  } finally {
-    await handle.close();
-  }
 }

@@ -24,7 +24,8 @@ import { remoteError } from "./receive-transfer.js";
 import { FILES_SERVICE } from "./receiver.js";
 import { RecordReader, Watchdog, writeRecord } from "./record-io.js";
 import type { SendSource } from "./scan.js";
-import { hashPrefix, JobQueue, type SendJob, sendJobs } from "./send-data.js";
+import { sendJobs } from "./send-data.js";
+import { hashPrefix, JobQueue, type SendJob } from "./source-read.js";
 import { Transfer } from "./transfer.js";
 
 export interface SendOptions {

@@ -4,7 +4,7 @@
  * fsynced together, so 10,000 files do not cost 10,000 journal commits one
  * after another. At most two batches are in flight; `add` says when to wait.
  */
-import { type FinalizeItem, finalizeFiles } from "./part-file.js";
+import { type FinalizeItem, finalizeFiles } from "./finalize.js";
 
 export interface BatchItem extends FinalizeItem {
   index: number;
