@@ -2,11 +2,12 @@
 // the node starts and prints its UI address, status reports it, a second
 // node with the same home fails clearly, Ctrl-C shuts down cleanly.
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { makeIdentity, walkie } from "../helpers/cli.js";
 import { httpCall } from "../helpers/daemon.js";
+import { tempDir } from "../helpers/temp.js";
 
 process.env.WALKIE_DISCOVERY = "off";
 
@@ -114,6 +115,57 @@ test("while nodes run, walkie pair and unpair go through them: the nodes link at
   assert.equal(unpaired.status.code, 0, unpaired.stderr);
   const after = JSON.parse((await run(alice.home, ["status", "--json"])).stdout);
   assert.equal(after.peers.paired.length, 0);
+  upA.kill("SIGINT");
+  upB.kill("SIGINT");
+  await Promise.all([upA.expectExit(0), upB.expectExit(0)]);
+});
+
+test("while nodes run, walkie send goes through them and walkie receive --listen says where files go", async () => {
+  const [alice, bob] = await Promise.all([makeIdentity(), makeIdentity()]);
+  const inbox = tempDir("walkie-inbox-");
+  const upA = walkie(["up", "--host", "127.0.0.1", "--json"], { home: alice.home });
+  const upB = walkie(["up", "--host", "127.0.0.1", "--inbox", inbox, "--json"], { home: bob.home });
+  await Promise.all([upA.waitForEvent("up"), upB.waitForEvent("up")]);
+  const waiting = walkie(["pair", "--json"], { home: alice.home });
+  const code = await waiting.waitForEvent("code");
+  const joined = await run(bob.home, [
+    "pair",
+    String(code.code),
+    "--from",
+    `127.0.0.1:${code.port}`,
+  ]);
+  assert.equal(joined.status.code, 0, joined.stderr);
+  await waiting.expectExit(0);
+  // Bob's node takes alice's files without asking (the UI's setting, through its API).
+  const runB = JSON.parse(readFileSync(join(bob.home, "node.json"), "utf8"));
+  const port = Number(new URL(runB.control).port);
+  const auth = { authorization: `Bearer ${runB.token}` };
+  const set = await httpCall(
+    port,
+    "POST",
+    `/api/peers/${alice.id}/settings`,
+    { autoAccept: true },
+    auth,
+  );
+  assert.equal(set.status, 200, set.text);
+
+  const file = join(tempDir(), "report.txt");
+  writeFileSync(file, "quarterly figures\n");
+  let sent: Awaited<ReturnType<typeof run>> | undefined;
+  for (let i = 0; i < 50; i++) {
+    sent = await run(alice.home, ["send", "--to", bob.name, file, "--json"]);
+    if (sent.status.code === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the nodes may still be linking
+  }
+  assert.equal(sent?.status.code, 0, sent?.stderr);
+  const offer = sent?.proc.events.find((e) => e.event === "offer");
+  assert.ok(offer?.via, "sent through alice's node");
+  assert.equal(readFileSync(join(inbox, "report.txt"), "utf8"), "quarterly figures\n");
+
+  const receive = await run(bob.home, ["receive", "--listen"]);
+  assert.equal(receive.status.code, 1);
+  assert.equal(receive.proc.errorCode(), "ERR_NODE_RUNNING");
+  assert.match(receive.stderr, new RegExp(inbox.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
   upA.kill("SIGINT");
   upB.kill("SIGINT");
   await Promise.all([upA.expectExit(0), upB.expectExit(0)]);

@@ -11,7 +11,7 @@ import {
   type ReceiveTransfer,
   type WalkieNode,
 } from "../../index.js";
-import { onInterrupt, openNode, peerIdFor, portOption } from "../context.js";
+import { onInterrupt, openNode, peerIdFor, portOption, runningNode } from "../context.js";
 import { askYesNo, reportOffer } from "../files/common.js";
 import { progressMode, reportDone, showProgress } from "../files/progress.js";
 import { resumeHint } from "../files/resume-hint.js";
@@ -124,6 +124,14 @@ async function listen(
   first: Promise<ReceiveTransfer>,
 ): Promise<Link> {
   if (options.from !== undefined) throw new ConfigError("ERR_USAGE", "--from goes with a code");
+  const control = await runningNode();
+  if (control !== undefined) {
+    const { inbox } = await control.get<{ inbox: string | null }>("/api/transfers");
+    throw new ConfigError(
+      "ERR_NODE_RUNNING",
+      `the node running with this home (pid ${control.info.pid}) receives files from paired peers into ${inbox}; see walkie status`,
+    );
+  }
   const allow = options.allow
     ? await Promise.all(options.allow.map((text) => peerIdFor(node, text)))
     : undefined;

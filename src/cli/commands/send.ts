@@ -4,6 +4,7 @@ import {
   ConfigError,
   formatAddress,
   type Link,
+  parseAddress,
   type SendSource,
   scanPaths,
   sendFiles,
@@ -14,10 +15,11 @@ import {
   type WalkieNode,
   waitForCodeLink,
 } from "../../index.js";
-import { onInterrupt, openNode, portOption } from "../context.js";
+import { onInterrupt, openNode, portOption, runningNode } from "../context.js";
 import { describeOffer, dialTarget } from "../files/common.js";
 import { progressMode, reportDone, showProgress } from "../files/progress.js";
 import { resumeHint } from "../files/resume-hint.js";
+import { sendThroughNode } from "../files/send-via-node.js";
 import { createReporter, EXIT_FAILURE, fail, type Reporter } from "../output.js";
 
 interface SendOptions {
@@ -59,6 +61,12 @@ export function registerSend(program: Command): void {
       let transfer: Transfer | undefined;
       try {
         const source = await readSource(paths, options, reporter);
+        const control = viaNode(paths, options) ? await runningNode() : undefined;
+        if (control !== undefined && options.to !== undefined) {
+          // `walkie up` runs with this home: it sends on its own link with the peer.
+          process.exitCode = await sendThroughNode(control, options.to, paths, reporter, json);
+          process.exit();
+        }
         const node = await openNode();
         node.on("warning", (err: unknown) => reporter.warn(err));
         const link =
@@ -78,6 +86,17 @@ export function registerSend(program: Command): void {
       }
       process.exit();
     });
+}
+
+/** Files to a paired peer by name can go through a running node. */
+function viaNode(paths: string[], options: SendOptions): boolean {
+  if (options.to === undefined || options.text !== undefined || paths.includes("-")) return false;
+  try {
+    parseAddress(options.to);
+    return false;
+  } catch {
+    return options.peer === undefined;
+  }
 }
 
 async function readSource(

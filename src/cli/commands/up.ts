@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { type LogEntry, NodeService, newToken } from "../../index.js";
 import { startWebServer, type WebServer } from "../../web/index.js";
@@ -50,7 +51,8 @@ async function runUp(options: UpOptions, reporter: Reporter): Promise<void> {
   };
   try {
     const ports = await rememberPorts(node.home);
-    service = new NodeService(node, { host: options.host });
+    const inbox = options.inbox === undefined ? undefined : resolve(options.inbox);
+    service = new NodeService(node, { host: options.host, inbox });
     service.log.on("entry", (entry) => printLog(entry, reporter));
     const started = service;
     await withFallbackPort("--port", options.port, ports.port, (port) => started.start({ port }));

@@ -95,30 +95,15 @@ export class Monitor extends EventEmitter<{ tick: [tick: Tick] }> {
     this.times[slot] = t;
     for (const rings of this.rings.values())
       for (const name of SERIES) rings[name][slot] = Number.NaN;
-    const tick: Tick = { t, links: [], rateIn: 0, rateOut: 0, streams: 0 };
+    const tick: Tick = { t, links: this.current(), rateIn: 0, rateOut: 0, streams: 0 };
     const seen = new Map<string, LinkSample>();
-    for (const link of this.node.links()) {
-      const s = link.stats();
-      const sample: LinkSample = {
-        peerId: s.peerId,
-        peerName: s.peerName,
-        isInitiator: s.isInitiator,
-        remoteAddress: s.remoteAddress === undefined ? null : plainAddress(s.remoteAddress),
-        openedAt: s.openedAt,
-        bytesIn: s.bytesIn,
-        bytesOut: s.bytesOut,
-        rateIn: Math.round(s.rateIn),
-        rateOut: Math.round(s.rateOut),
-        rttMs: s.rttMs ?? null,
-        streams: s.streams,
-      };
-      tick.links.push(sample);
+    for (const sample of tick.links) {
       tick.rateIn += sample.rateIn;
       tick.rateOut += sample.rateOut;
       tick.streams += sample.streams;
       // Several links with one peer add up; the RTT is the lowest.
-      const merged = seen.get(s.peerId);
-      seen.set(s.peerId, merged ? mergeSamples(merged, sample) : sample);
+      const merged = seen.get(sample.peerId);
+      seen.set(sample.peerId, merged ? mergeSamples(merged, sample) : sample);
     }
     for (const [peerId, sample] of seen) {
       let rings = this.rings.get(peerId);
@@ -139,6 +124,26 @@ export class Monitor extends EventEmitter<{ tick: [tick: Tick] }> {
     this.last = tick;
     this.emit("tick", tick);
     return tick;
+  }
+
+  /** Every open link's figures now (not recorded). */
+  current(): LinkSample[] {
+    return this.node.links().map((link) => {
+      const s = link.stats();
+      return {
+        peerId: s.peerId,
+        peerName: s.peerName,
+        isInitiator: s.isInitiator,
+        remoteAddress: s.remoteAddress === undefined ? null : plainAddress(s.remoteAddress),
+        openedAt: s.openedAt,
+        bytesIn: s.bytesIn,
+        bytesOut: s.bytesOut,
+        rateIn: Math.round(s.rateIn),
+        rateOut: Math.round(s.rateOut),
+        rttMs: s.rttMs ?? null,
+        streams: s.streams,
+      };
+    });
   }
 
   /** The kept history of one peer, or of all links together without `peerId`. */

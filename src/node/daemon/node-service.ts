@@ -146,7 +146,7 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
   /** Paired peers and LAN devices, as faces show them. */
   async peers(): Promise<PeersView> {
     const paired = await this.node.peers.list();
-    const links = this.monitor.latest().links;
+    const links = this.monitor.current();
     const { autoAccept } = this.files.config.value;
     return buildPeersView(paired, this.keeper.list(), this.lan?.peers() ?? [], links, autoAccept);
   }

@@ -104,7 +104,7 @@ export class Outbox {
       transform: (chunk: Buffer, _encoding, callback) => {
         upload.received[index]! += chunk.length;
         if (upload.received[index]! > file.size) {
-          callback(new ConfigError("ERR_FILE_SIZE", `${file.path} is larger than announced`));
+          callback(new ConfigError("ERR_UPLOAD_SIZE", `${file.path} is larger than announced`));
           return;
         }
         upload.record.view.doneBytes = upload.received.reduce((sum, n) => sum + n, 0);
@@ -113,7 +113,7 @@ export class Outbox {
     });
     await pipeline(body, count, createWriteStream(target));
     if (upload.received[index] !== file.size) {
-      throw new ConfigError("ERR_FILE_SIZE", `${file.path} is smaller than announced`);
+      throw new ConfigError("ERR_UPLOAD_SIZE", `${file.path} is smaller than announced`);
     }
     upload.done[index] = true;
   }
