@@ -307,10 +307,15 @@ export class ChatService extends EventEmitter {
     const state = await this.state(peer);
     const disk = await this.store.load(peer);
     for (const id of disk.received) state.received.add(id);
+    // Receipts another process recorded: those are done. (A message missing
+    // from this read may just have been written since: it stays.)
+    const delivered = new Set(
+      disk.messages
+        .filter((m) => m.direction === "out" && m.deliveredAt !== undefined)
+        .map((m) => m.id),
+    );
+    state.pending = state.pending.filter((m) => !delivered.has(m.id));
     const known = new Set(state.pending.map((m) => m.id));
-    const stillPending = new Set(disk.pending.map((m) => m.id));
-    // Receipts recorded by another process: those are done.
-    state.pending = state.pending.filter((m) => stillPending.has(m.id));
     for (const message of disk.pending) if (!known.has(message.id)) state.pending.push(message);
     state.pending.sort((x, y) => x.at - y.at);
   }
