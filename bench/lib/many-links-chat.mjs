@@ -1,7 +1,9 @@
 /**
  * The chat partner of bench/many-links.mjs: one more identity, paired with
  * the node under test, that sends a message every few milliseconds while the
- * other links are held and times each round trip.
+ * other links are held and times each round trip: from \`chat.send\` until
+ * the node's delivery receipt comes back (the message is recorded on disk on
+ * both sides on the way, as in real use).
  */
 import { performance } from "node:perf_hooks";
 import { createNode } from "../../dist/index.js";
@@ -18,7 +20,7 @@ export async function chatProbe(home) {
         await link.confirmed;
         while (!stopped) {
           const t0 = performance.now();
-          await roundTrip(link);
+          await roundTrip(node, peer, link);
           rtts.push(performance.now() - t0);
           await new Promise((resolve) => setTimeout(resolve, intervalMs));
         }
@@ -35,7 +37,34 @@ export async function chatProbe(home) {
   };
 }
 
-/** One message and its answer. */
-function roundTrip(link) {
-  return link.ping();
+/** One chat message, until its receipt. */
+function roundTrip(node, peer, link) {
+  return new Promise((resolve, reject) => {
+    let id;
+    const early = new Set();
+    const onReceipt = (message) => {
+      if (id === undefined) early.add(message.id);
+      else if (message.id !== id) return;
+      if (id === undefined) return;
+      cleanup();
+      resolve();
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new Error("the chat link closed"));
+    };
+    const cleanup = () => {
+      node.chat.off("receipt", onReceipt);
+      link.off("close", onClose);
+    };
+    node.chat.on("receipt", onReceipt);
+    link.once("close", onClose);
+    node.chat.send(peer, `ping ${Date.now()}`).then((message) => {
+      id = message.id;
+      if (early.has(id)) {
+        cleanup();
+        resolve();
+      }
+    }, reject);
+  });
 }

@@ -10,6 +10,7 @@ import { WebSocketServer } from "ws";
 import { LinkError } from "../errors.js";
 import type { NodeService } from "../node/index.js";
 import "./api.js";
+import "./api-chat.js";
 import "./api-files.js";
 import { MAX_CLIENTS, serveEvents } from "./event-socket.js";
 import { checkSite, checkToken, type GuardResult } from "./guard.js";

@@ -36,7 +36,7 @@ async function dropFile(page: Page, testId: string, name: string, data: Buffer):
   await target.dispatchEvent("drop", { dataTransfer });
 }
 
-test("two pages pair their nodes by code, show live stats, and send a dropped file and a picked folder that arrive whole", {
+test("two pages pair their nodes by code, chat both ways, show live stats, and send a dropped file and a picked folder that arrive whole", {
   skip,
 }, async () => {
   const a = await startDaemon("laptop");
@@ -96,6 +96,22 @@ test("two pages pair their nodes by code, show live stats, and send a dropped fi
     .getByTestId("peer-where")
     .getByText(/Online at .* RTT/)
     .waitFor();
+
+  // Chat both ways: A writes; B sees it arrive (unread), opens it and answers; A sees the answer
+  // and the receipt of its own message.
+  const inputA = pageA.page.getByTestId("chat-input");
+  await inputA.fill("Hi desktop! Are the photos ready?");
+  await inputA.press("Enter");
+  const unreadOnB = pageB.page.getByTestId("peer-laptop").locator(".badge");
+  await unreadOnB.getByText("1").waitFor();
+  await pageB.page.getByTestId("peer-laptop").click();
+  await pageB.page.getByTestId("message-in").getByText("Are the photos ready?").waitFor();
+  await pageB.page.getByTestId("chat-input").fill("Yes, sending them now.");
+  await pageB.page.getByTestId("chat-send").click();
+  await pageA.page.getByTestId("message-in").getByText("Yes, sending them now.").waitFor();
+  await pageA.page.getByTestId("message-out").getByTestId("receipt").getByText("✓✓").waitFor();
+  assert.equal(await unreadOnB.count(), 0, "read once opened");
+  await pageA.page.screenshot({ path: join(SHOTS, "chat.png") });
   await pageA.page.getByTestId("tab-link").click();
   await pageA.page.getByTestId("peer-rtt-chart").waitFor();
   await pageA.page.screenshot({ path: join(SHOTS, "peer-link.png") });

@@ -7,9 +7,11 @@
  */
 import { EventEmitter } from "node:events";
 import type { Link } from "../../link/index.js";
+import type { ChatMessage } from "../../services/chat/index.js";
 import { lanShortId } from "../lan.js";
 import type { NodeListener, WalkieNode } from "../node.js";
 import type { PairingResult, PairJoinOptions } from "../pairing.js";
+import { ChatFront } from "./chat-front.js";
 import { FilesFront } from "./files-front.js";
 import { LanWatch } from "./lan-watch.js";
 import { LogBook, type LogEntry } from "./log-book.js";
@@ -38,6 +40,7 @@ export type NodeEvent =
   | { type: "log"; entry: LogEntry }
   | { type: "peers"; peers: PeersView }
   | { type: "pairing"; pairing: PairingState }
+  | { type: "chat"; message: ChatMessage }
   | { type: "transfer"; transfer: TransferView }
   | { type: "transfers"; transfers: TransferView[] }
   | { type: "shutdown" };
@@ -67,6 +70,7 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
   readonly keeper: PeerKeeper;
   readonly pairing: PairingDesk;
   readonly files: FilesFront;
+  readonly chat: ChatFront;
   readonly startedAt = new Date();
   private readonly lan: LanWatch | undefined;
   private listener: NodeListener | undefined;
@@ -98,6 +102,10 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
       linkFor: (peerId) => this.keeper.linkFor(peerId),
       onChange: (transfer) => this.emit("event", { type: "transfer", transfer }),
     });
+    this.chat = new ChatFront(node, {
+      metrics: this.metrics,
+      onMessage: (message) => this.emit("event", { type: "chat", message }),
+    });
     this.wire();
   }
 
@@ -110,6 +118,7 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
   async start(options: { port?: number } = {}): Promise<void> {
     const { host } = this.options;
     if (this.files.inbox === undefined) await this.files.start(this.options.inbox);
+    this.chat.start();
     this.listener = await this.node.listen({ host, port: options.port, announce: true });
     this.log.info(`listening on port ${this.listener.port} as ${this.node.name}`);
     this.monitor.start();

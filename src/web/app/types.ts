@@ -11,3 +11,4 @@ export type {
   Tick,
   TransferView,
 } from "../../node/daemon/index.js";
+export type { ChatMessage } from "../../services/chat/index.js";
