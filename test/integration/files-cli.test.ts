@@ -20,6 +20,9 @@ import { makeIdentity, walkie } from "../helpers/cli.js";
 import { describeTree, startReceive, startSend } from "../helpers/files.js";
 import { tempDir } from "../helpers/temp.js";
 
+// mDNS off: nothing leaves loopback (the LAN test below turns it on for itself).
+process.env.WALKIE_DISCOVERY = "off";
+
 const alice = await makeIdentity();
 const bob = await makeIdentity();
 
@@ -176,4 +179,25 @@ test("usage errors exit 2 before anything is sent", async () => {
   await missing.expectExit(1);
   assert.equal(missing.errorCode(), "ERR_SOURCE_UNREADABLE");
   assert.ok(!existsSync("/no/such/file"));
+});
+
+test("without --from the receiver finds the sender on the LAN by the code's nameplate", async (t) => {
+  const src = tempDir("walkie-files-src-");
+  writeFileSync(join(src, "note.txt"), "found you");
+  const out = tempDir("walkie-files-out-");
+  const lan = { WALKIE_DISCOVERY: "on" };
+  const send = walkie(["send", join(src, "note.txt"), "--json"], { home: alice.home, env: lan });
+  const { code } = await send.waitForEvent("code");
+  const receive = walkie(["receive", String(code), "--out", out, "--yes", "--json"], {
+    home: bob.home,
+    env: lan,
+  });
+  const status = await receive.waitForExit();
+  if (status.code !== 0 && receive.errorCode() === "ERR_DISCOVERY_TIMEOUT") {
+    send.kill("SIGKILL");
+    return t.skip("mDNS does not work on this machine's interfaces");
+  }
+  assert.equal(status.code, 0, receive.stderr);
+  await send.expectExit(0);
+  assert.equal(readFileSync(join(out, "note.txt"), "utf8"), "found you");
 });

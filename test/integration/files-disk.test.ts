@@ -30,6 +30,9 @@ function smallDisk(): string | { skip: string } {
   return dir;
 }
 
+// mDNS off: nothing leaves loopback (the LAN test below turns it on for itself).
+process.env.WALKIE_DISCOVERY = "off";
+
 const alice = await makeIdentity();
 const bob = await makeIdentity();
 

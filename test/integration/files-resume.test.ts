@@ -24,6 +24,9 @@ import { makeIdentity, type WalkieProcess } from "../helpers/cli.js";
 import { startReceive, startSend, startValveProxy } from "../helpers/files.js";
 import { tempDir } from "../helpers/temp.js";
 
+// mDNS off: nothing leaves loopback (the LAN test below turns it on for itself).
+process.env.WALKIE_DISCOVERY = "off";
+
 const alice = await makeIdentity();
 const bob = await makeIdentity();
 const SIZE = 48 * 1024 * 1024;
@@ -134,8 +137,15 @@ test("a link that stalls ends both sides with ERR_TRANSFER_STALLED and keeps the
   const out = tempDir("walkie-resume-out-");
   const { send, receive, valve } = await halfway(src, out, ["--idle-timeout", "2"]);
   await Promise.all([send.expectExit(1), receive.expectExit(1)]);
-  assertOneLine(send, ["ERR_TRANSFER_STALLED"]);
-  assertOneLine(receive, ["ERR_TRANSFER_STALLED"]);
+  // The side whose idle timer fires first gives up and closes; the other may
+  // see that close (through the proxy) before its own timer fires.
+  const codes = ["ERR_TRANSFER_STALLED", "ERR_PEER_VANISHED"];
+  assertOneLine(send, codes);
+  assertOneLine(receive, codes);
+  assert.ok(
+    [send, receive].some((proc) => proc.errorCode() === "ERR_TRANSFER_STALLED"),
+    "at least one side reports the stall",
+  );
   await valve.close();
   assert.ok(existsSync(join(out, "big.bin.part")));
   assert.ok(!existsSync(join(out, "big.bin")));
