@@ -14,6 +14,7 @@ import { runCell } from "./lib/cell.mjs";
 import { describeMachine } from "./lib/machine.mjs";
 import { killAll } from "./lib/spawn.mjs";
 import { formatNotes, formatRatios, formatTable, rowsFor } from "./lib/table.mjs";
+import { runRealtimeBench } from "./realtime.mjs";
 
 const BASES = ["walkie", "walkie-pipe"];
 
@@ -31,8 +32,8 @@ const shared = {
   interactiveMaxS: 60,
 };
 
-/** The link metrics fill the main table; `files` is its own section (bench/files.mjs). */
-const linkMetrics = options.metrics.filter((metric) => metric !== "files");
+/** The link metrics fill the main table; `files` and `realtime` are sections of their own. */
+const linkMetrics = options.metrics.filter((metric) => metric !== "files" && metric !== "realtime");
 
 const scratch = await mkdtemp(join(tmpdir(), "walkie-bench-run-"));
 // Also on signals and crashes: certificates and homes are per run.
@@ -97,6 +98,12 @@ try {
     files = await runFilesBench(options.files, scratch, log);
     out.push(...files.lines);
   }
+  let realtime;
+  if (options.metrics.includes("realtime")) {
+    const count = options.count;
+    realtime = await runRealtimeBench({ size: options.size, count }, scratch, log);
+    out.push(...realtime.lines);
+  }
   const versions = columns.find((c) => c.name === "libp2p")?.setupInfo?.versions;
   const socat = columns.find((c) => c.name === "socat")?.setupInfo?.version;
   out.push(
@@ -125,6 +132,7 @@ try {
     options: shared,
     columns,
     files: files?.json,
+    realtime: realtime?.json,
   };
   await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
   console.log(`\nraw results: ${file}`);

@@ -1,7 +1,7 @@
 /** Command-line options of bench/run.mjs, with their defaults. */
 import { parseArgs } from "node:util";
 
-export const METRICS = ["bulk", "rtt", "handshake", "interactive", "files"];
+export const METRICS = ["bulk", "rtt", "handshake", "interactive", "files", "realtime"];
 
 const USAGE = `usage: node bench/run.mjs [options]
   --only <list>         metrics: ${METRICS.join(",")} (peak RSS comes with bulk)   [all]

@@ -333,6 +333,7 @@ export class WalkieNode extends EventEmitter {
       ...this.links().map((link) => link.close()),
     ]);
     await this.peers.idle();
+    await this.chatService?.close();
   }
 
   private dispatch(stream: MuxStream, link: Link): void {

@@ -222,10 +222,11 @@ class SerialDuplex extends Duplex {
       if (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if ((code === "EAGAIN" || code === "EWOULDBLOCK" || code === "EINTR") && !this.destroyed) {
-          setTimeout(
-            () => this.writeFd(fd, chunk, offset, retries + 1, callback),
-            Math.min(1 + retries, 10),
-          );
+          // The line is full: look again at once, then every millisecond (a
+          // pty drains in microseconds; a slow UART costs a few wake-ups).
+          const again = () => this.writeFd(fd, chunk, offset, retries + 1, callback);
+          if (retries < 2) setImmediate(again);
+          else setTimeout(again, 1);
           return;
         }
         callback(new LinkError("ERR_SERIAL_IO", `${this.path}: ${err.message}`, { cause: err }));

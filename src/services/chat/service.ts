@@ -274,8 +274,9 @@ export class ChatService extends EventEmitter {
         if (index < 0) return;
         const [message] = s.pending.splice(index, 1);
         message!.deliveredAt = Date.now();
-        await this.store.addReceipt(peer, id, message!.deliveredAt);
+        // Shown at once; if the record is lost (a crash), the message goes again and the peer drops the repeat.
         this.emit("receipt", message);
+        await this.store.addReceipt(peer, id, message!.deliveredAt);
         if (s.pending.length === 0 && this.outbound.get(peer) === out)
           this.scheduleLinger(peer, out);
       })
@@ -318,6 +319,11 @@ export class ChatService extends EventEmitter {
     const known = new Set(state.pending.map((m) => m.id));
     for (const message of disk.pending) if (!known.has(message.id)) state.pending.push(message);
     state.pending.sort((x, y) => x.at - y.at);
+  }
+
+  /** Closes the history files kept open. */
+  close(): Promise<void> {
+    return this.store.close();
   }
 
   private warn(err: unknown): void {

@@ -12,7 +12,7 @@
  * `walkie chat`, `walkie up`) is seen. A line that does not parse (a torn
  * last line after a crash) is skipped.
  */
-import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** One message in a conversation, either way. */
@@ -45,8 +45,13 @@ export interface Conversation {
   received: Set<string>;
 }
 
+/** Files kept open for appending (the most recently used ones). */
+const MAX_OPEN_FILES = 32;
+
 export class ChatStore {
   private dirReady: Promise<unknown> | undefined;
+  /** Open append handles by path, least recently used first. */
+  private readonly handles = new Map<string, Promise<FileHandle>>();
 
   constructor(readonly dir: string) {}
 
@@ -123,12 +128,38 @@ export class ChatStore {
     return { messages, pending, received };
   }
 
+  /** Closes the files kept open. */
+  async close(): Promise<void> {
+    const handles = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(handles.map(async (handle) => (await handle).close().catch(() => {})));
+  }
+
   private async append(peer: string, record: Record): Promise<void> {
-    const path = this.pathOf(peer);
+    const handle = await this.handleFor(this.pathOf(peer));
+    // One write of one whole line to a file opened for appending (O_APPEND):
+    // concurrent writers, in this process or another, interleave whole lines.
+    await handle.write(`${JSON.stringify(record)}\n`);
+  }
+
+  private handleFor(path: string): Promise<FileHandle> {
+    let handle = this.handles.get(path);
+    if (handle !== undefined) {
+      this.handles.delete(path);
+      this.handles.set(path, handle);
+      return handle;
+    }
     this.dirReady ??= mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await this.dirReady;
-    // One write of one whole line, appended: concurrent writers interleave whole lines.
-    await appendFile(path, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+    handle = this.dirReady.then(() => open(path, "a", 0o600));
+    handle.catch(() => this.handles.delete(path));
+    this.handles.set(path, handle);
+    if (this.handles.size > MAX_OPEN_FILES) {
+      const [oldest, old] = this.handles.entries().next().value as [string, Promise<FileHandle>];
+      this.handles.delete(oldest);
+      // Writes already started on it finish first: FileHandle.close waits for them.
+      void old.then((h) => h.close()).catch(() => {});
+    }
+    return handle;
   }
 }
 

@@ -47,7 +47,9 @@ interface Pending {
   service: string;
   resolve: (value: CborValue) => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
+  /** Date.now() after which the call times out. */
+  deadline: number;
+  onTimeout: () => void;
   stream: MuxStream;
 }
 
@@ -64,6 +66,11 @@ export class RpcClient {
   private stream: MuxStream | undefined;
   private nextId = 1;
   private lingerTimer: NodeJS.Timeout | undefined;
+  /** When the last pending call settled (the linger counts from there). */
+  private idleSince = 0;
+  /** One timer for every call's timeout, set for the earliest deadline. */
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  private timeoutAt = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly link: Link,
@@ -108,12 +115,12 @@ export class RpcClient {
       });
       const stream = this.openStream();
       const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-      const timer = setTimeout(() => {
+      const onTimeout = () => {
         this.settle(id)?.reject(
           new LinkError("ERR_RPC_TIMEOUT", `${service}: no answer within ${timeoutMs} ms`),
         );
         this.cancel(stream, id);
-      }, timeoutMs);
+      };
       const onAbort = () => {
         this.settle(id)?.reject(aborted(service));
         this.cancel(stream, id);
@@ -129,9 +136,11 @@ export class RpcClient {
         service,
         resolve: done(resolve),
         reject: done(reject),
-        timer,
+        deadline: Date.now() + timeoutMs,
+        onTimeout,
         stream,
       });
+      this.armTimeout(Date.now() + timeoutMs);
       stream.write(frame);
     }).then((value) => (options.validate ? options.validate(value) : (value as T)));
   }
@@ -175,8 +184,6 @@ export class RpcClient {
   }
 
   private openStream(): MuxStream {
-    clearTimeout(this.lingerTimer);
-    this.lingerTimer = undefined;
     if (this.stream !== undefined) return this.stream;
     const stream = this.link.openStream(RPC_SERVICE);
     this.stream = stream;
@@ -217,9 +224,29 @@ export class RpcClient {
     const call = this.pendingCalls.get(id);
     if (call === undefined) return undefined;
     this.pendingCalls.delete(id);
-    clearTimeout(call.timer);
     this.scheduleLinger();
     return call;
+  }
+
+  /** Makes sure the timeout timer fires by `deadline`. */
+  private armTimeout(deadline: number): void {
+    if (deadline >= this.timeoutAt) return;
+    clearTimeout(this.timeoutTimer);
+    this.timeoutAt = deadline;
+    this.timeoutTimer = setTimeout(() => this.expire(), Math.max(0, deadline - Date.now()));
+  }
+
+  /** Times out every call past its deadline; sets the timer for the next one. */
+  private expire(): void {
+    this.timeoutTimer = undefined;
+    this.timeoutAt = Number.POSITIVE_INFINITY;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const call of [...this.pendingCalls.values()]) {
+      if (call.deadline <= now) call.onTimeout();
+      else next = Math.min(next, call.deadline);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.armTimeout(next);
   }
 
   private cancel(stream: MuxStream, id: number): void {
@@ -227,17 +254,27 @@ export class RpcClient {
     stream.write(this.frame({ type: RpcMessageType.Cancel, id }));
   }
 
-  /** Ends the stream once no call has been waiting for a moment. */
+  /**
+   * Ends the stream once no call has been waiting for LINGER_MS. One timer
+   * serves many calls: when it fires early it looks again later.
+   */
   private scheduleLinger(): void {
-    if (this.pendingCalls.size > 0 || this.lingerTimer !== undefined) return;
-    const stream = this.stream;
-    if (stream === undefined) return;
-    this.lingerTimer = setTimeout(() => {
+    if (this.pendingCalls.size > 0) return;
+    this.idleSince = Date.now();
+    if (this.lingerTimer !== undefined || this.stream === undefined) return;
+    const check = () => {
       this.lingerTimer = undefined;
-      if (this.pendingCalls.size > 0 || this.stream !== stream) return;
+      const stream = this.stream;
+      if (stream === undefined || this.pendingCalls.size > 0) return;
+      const idle = Date.now() - this.idleSince;
+      if (idle < LINGER_MS) {
+        this.lingerTimer = setTimeout(check, LINGER_MS - idle);
+        return;
+      }
       this.stream = undefined;
       stream.end();
-    }, LINGER_MS);
+    };
+    this.lingerTimer = setTimeout(check, LINGER_MS);
   }
 
   /** The stream is gone or unusable: fail the calls that waited on it. */

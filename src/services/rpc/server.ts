@@ -104,7 +104,7 @@ class ServerSession {
   private queueHead = 0;
   private inFlight = 0;
   /** Running requests by id, to cancel them. */
-  private readonly running = new Map<number, AbortController>();
+  private readonly running = new Map<number, () => void>();
   /** Notifications running, to abort them if the stream goes. */
   private readonly notifying = new Set<AbortController>();
   private waitingForDrain = false;
@@ -139,7 +139,7 @@ class ServerSession {
       for (const body of this.splitter.push(chunk)) {
         const message = decodeRpcMessage(body);
         if (message.type === RpcMessageType.Cancel) {
-          this.running.get(message.id)?.abort();
+          this.running.get(message.id)?.();
         } else if (
           message.type === RpcMessageType.Request ||
           message.type === RpcMessageType.Notify
@@ -190,10 +190,18 @@ class ServerSession {
       });
       return;
     }
-    const controller = new AbortController();
-    this.running.set(id, controller);
-    this.inFlight++;
-    const context = { link: this.link, service, signal: controller.signal };
+    // The signal is made only if the handler looks at it: most never do.
+    let controller: AbortController | undefined;
+    let cancelled = false;
+    const context: RpcContext = {
+      link: this.link,
+      service,
+      get signal() {
+        controller ??= new AbortController();
+        if (cancelled) controller.abort();
+        return controller.signal;
+      },
+    };
     let finished = false;
     const release = () => {
       if (finished) return false;
@@ -204,9 +212,12 @@ class ServerSession {
     };
     // A cancelled call is over for the caller: its slot is freed at once
     // (a handler should stop on its signal) and its answer is dropped.
-    controller.signal.addEventListener("abort", () => {
+    this.running.set(id, () => {
+      cancelled = true;
+      controller?.abort();
       if (release()) queueMicrotask(() => this.afterCall());
     });
+    this.inFlight++;
     const finish = (answer: RpcMessage) => {
       if (!release()) return;
       this.send(answer);
@@ -345,7 +356,7 @@ class ServerSession {
     this.done = true;
     this.queue = [];
     this.queueHead = 0;
-    for (const controller of this.running.values()) controller.abort();
+    for (const cancel of [...this.running.values()]) cancel();
     for (const controller of this.notifying) controller.abort();
   }
 
