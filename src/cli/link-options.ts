@@ -78,34 +78,49 @@ export async function linkOverByteStream(
     );
   }
   const policy = await policyFor(node, role);
-  let transport: Duplex;
-  let where: string;
+  const chosen = byteStream(options);
+  if (chosen === undefined) {
+    throw new ConfigError("ERR_USAGE", "no byte stream chosen (--stdio, --via or --serial)");
+  }
+  return node.connect(await chosen.open(), {
+    isInitiator: !role.listen,
+    verifyPeer: policy,
+    remoteAddress: chosen.name,
+  });
+}
+
+const transports = new Set<Duplex>();
+
+/**
+ * The byte stream chosen in `options`, to open later (a serial port waits
+ * for the other end there), or undefined for TCP. Opened streams are
+ * released by `releaseByteStreams`.
+ * @throws ConfigError ERR_USAGE
+ */
+export function byteStream(
+  options: ByteStreamOptions,
+): { open: () => Promise<Duplex>; name: string } | undefined {
+  const kind = byteStreamKind(options);
+  if (kind === undefined) return undefined;
+  const track = (transport: Duplex) => {
+    transports.add(transport);
+    transport.once("close", () => transports.delete(transport));
+    return transport;
+  };
   if (kind === "serial") {
     const baudRate = Number(options.baud ?? "115200");
     if (!Number.isInteger(baudRate) || baudRate <= 0) {
       throw new ConfigError("ERR_USAGE", `--baud ${options.baud} is not a bit rate`);
     }
-    transport = await openSerial({ path: options.serial!, baudRate });
-    where = options.serial!;
-  } else if (kind === "via") {
-    transport = await spawnDuplex(options.via!);
-    where = `via ${options.via}`;
-  } else if (kind === "stdio") {
-    transport = stdioDuplex();
-    where = "stdio";
-  } else {
-    throw new ConfigError("ERR_USAGE", "no byte stream chosen (--stdio, --via or --serial)");
+    const path = options.serial!;
+    return { open: async () => track(await openSerial({ path, baudRate })), name: path };
   }
-  transports.add(transport);
-  transport.once("close", () => transports.delete(transport));
-  return node.connect(transport, {
-    isInitiator: !role.listen,
-    verifyPeer: policy,
-    remoteAddress: where,
-  });
+  if (kind === "via") {
+    const command = options.via!;
+    return { open: async () => track(await spawnDuplex(command)), name: `via ${command}` };
+  }
+  return { open: async () => track(stdioDuplex()), name: "stdio" };
 }
-
-const transports = new Set<Duplex>();
 
 /**
  * Closes the byte streams that links were made over and waits until they

@@ -8,6 +8,7 @@
  * trust ends with it. The waiting side takes one attempt: a wrong code
  * burns it.
  */
+import type { Duplex } from "node:stream";
 import { generateCode, parseCode } from "../crypto/one-time-code.js";
 import { ConfigError, HandshakeError, WalkieError } from "../errors.js";
 import {
@@ -40,6 +41,12 @@ export interface CodeWaitOptions {
   code?: string;
   /** Announce the nameplate over mDNS. @default true (unless the node's discovery is off) */
   announce?: boolean;
+  /**
+   * Take the one link over this byte stream (a serial port, stdio) instead
+   * of listening on TCP; opened once the code is made (a serial port waits
+   * there for the other end). `name` is the remote address in logs. @default TCP
+   */
+  transport?: { open: () => Promise<Duplex>; name: string };
 }
 
 /** A code waiting for the other side. */
@@ -62,6 +69,8 @@ export interface CodeJoinOptions {
   discoveryTimeoutMs?: number;
   /** Per address tried. @default 10000 */
   dialTimeoutMs?: number;
+  /** Join over this byte stream instead of TCP (see CodeWaitOptions.transport). @default TCP */
+  transport?: { open: () => Promise<Duplex>; name: string };
 }
 
 const MAX_PENDING = 64;
@@ -97,6 +106,31 @@ export async function waitForCodeLink(
     if ("link" in outcome) settle.resolve(outcome.link);
     else settle.reject(outcome.err);
   };
+  if (options.transport !== undefined) {
+    const { open, name } = options.transport;
+    open()
+      .then((duplex) =>
+        node.connect(duplex, {
+          isInitiator: false,
+          mode: LinkMode.Code,
+          codeSlot: slot,
+          verifyPeer: notSelf(node.id),
+          remoteAddress: name,
+        }),
+      )
+      .then((up) => finish({ link: up }))
+      .catch((err: unknown) => finish({ err }));
+    setImmediate(warmUpPake);
+    return {
+      code: code.normalized,
+      nameplate: code.nameplate,
+      port: 0,
+      link,
+      async close() {
+        finish({ err: new WalkieError("ERR_CODE_CANCELLED", "stopped waiting for the code") });
+      },
+    };
+  }
   listener = await listenTcp({ host: options.host, port: options.port }, (socket) => {
     if (pending >= MAX_PENDING) {
       socket.destroy();
@@ -146,6 +180,15 @@ export async function joinCodeLink(node: CodeLinkNode, options: CodeJoinOptions)
   const w = pairingScalar(code.normalized);
   w.catch(() => {});
   setImmediate(warmUpPake);
+  if (options.transport !== undefined) {
+    return node.connect(await options.transport.open(), {
+      isInitiator: true,
+      mode: LinkMode.Code,
+      codeScalar: w,
+      verifyPeer: notSelf(node.id),
+      remoteAddress: options.transport.name,
+    });
+  }
   let targets: string[];
   if (options.host !== undefined) {
     if (options.port === undefined) throw new ConfigError("ERR_USAGE", "a host needs a port");

@@ -58,6 +58,12 @@ export interface PairWaitOptions {
   port?: number;
   /** The code to wait with. @default a fresh random code */
   code?: string;
+  /**
+   * Pair over this byte stream (a serial port, stdio) instead of listening on
+   * TCP; called once the code is made, so it may wait for the other end.
+   * `name` is what logs show as the remote address. @default TCP
+   */
+  transport?: { open: () => Promise<Duplex>; name: string };
   /** Announce the nameplate over mDNS. @default true (unless the node's discovery is off) */
   announce?: boolean;
 }
@@ -82,6 +88,8 @@ export interface PairJoinOptions {
   discoveryTimeoutMs?: number;
   /** Per address tried. @default 10000 */
   dialTimeoutMs?: number;
+  /** Pair over this byte stream instead of TCP (see PairWaitOptions.transport). @default TCP */
+  transport?: { open: () => Promise<Duplex>; name: string };
 }
 
 /** Unfinished pairing handshakes at once; more are dropped (one attempt counts anyway). */
@@ -114,6 +122,31 @@ export async function pairWait(
     if ("peer" in outcome) settle.resolve(outcome.peer);
     else settle.reject(outcome.err);
   };
+  if (options.transport !== undefined) {
+    const { open, name } = options.transport;
+    open()
+      .then((duplex) =>
+        node.connect(duplex, {
+          isInitiator: false,
+          mode: LinkMode.Code,
+          codeSlot: slot,
+          verifyPeer: notSelf(node),
+          remoteAddress: name,
+        }),
+      )
+      .then(async (link) => finish({ peer: await store(node, link, {}) }))
+      .catch((err: unknown) => finish({ err }));
+    setImmediate(warmUpPake);
+    return {
+      code: code.normalized,
+      nameplate: code.nameplate,
+      port: 0,
+      result,
+      async close() {
+        finish({ err: new WalkieError("ERR_PAIRING_CANCELLED", "stopped waiting for the code") });
+      },
+    };
+  }
   listener = await listenTcp({ host: options.host, port: options.port }, (socket) => {
     // After the end, attempts still go through the handshake: it refuses them cheaply and clearly.
     if (pending >= MAX_PENDING) {
@@ -162,6 +195,16 @@ export async function pairJoin(
   const w = pairingScalar(code.normalized);
   w.catch(() => {});
   setImmediate(warmUpPake); // on this thread, while scrypt runs on another
+  if (options.transport !== undefined) {
+    const link = await node.connect(await options.transport.open(), {
+      isInitiator: true,
+      mode: LinkMode.Code,
+      codeScalar: w,
+      verifyPeer: notSelf(node),
+      remoteAddress: options.transport.name,
+    });
+    return store(node, link, {});
+  }
   let targets: string[];
   if (options.host !== undefined) {
     if (options.port === undefined) throw new ConfigError("ERR_USAGE", "a host needs a port");

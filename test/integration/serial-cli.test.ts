@@ -113,6 +113,48 @@ test("walkie forward over a serial cable reaches the allowed target", { skip }, 
   await Promise.all([fwd.waitForExit(), serve.waitForExit()]);
 });
 
+test("walkie pair over a serial cable: a code, then both store each other", { skip }, async () => {
+  const [one, two] = await ptyPair();
+  const [alice, bob] = await Promise.all([makeIdentity(), makeIdentity()]);
+  const waiting = walkie(["pair", "--serial", two, "--json"], { home: alice.home });
+  const { code } = await waiting.waitForEvent("code");
+  const joining = walkie(["pair", String(code), "--serial", one, "--json"], { home: bob.home });
+  await Promise.all([waiting.expectExit(0), joining.expectExit(0)]);
+  const [paidA, paidB] = [
+    await waiting.waitForEvent("paired"),
+    await joining.waitForEvent("paired"),
+  ];
+  assert.equal(paidA.id, bob.id);
+  assert.equal(paidB.id, alice.id);
+  assert.equal(paidA.sas, paidB.sas);
+  // Paired: chat over the same cable needs no IDs now.
+  const bobChat = walkie(["chat", alice.name, "--serial", one, "--listen", "--json"], {
+    home: bob.home,
+  });
+  const aliceChat = walkie(["chat", bob.id, "--serial", two, "--send"], { home: alice.home });
+  aliceChat.feed(Buffer.from("paired over a cable\n"));
+  await aliceChat.expectExit(0);
+  bobChat.kill("SIGINT");
+  await bobChat.waitForExit();
+  assert.match(bobChat.stdoutText, /paired over a cable/);
+});
+
+test("walkie pair over a serial cable with a wrong code fails on both sides", {
+  skip,
+}, async () => {
+  const [one, two] = await ptyPair();
+  const [alice, bob] = await Promise.all([makeIdentity(), makeIdentity()]);
+  const waiting = walkie(["pair", "--serial", two, "--json"], { home: alice.home });
+  const { code } = await waiting.waitForEvent("code");
+  const wrong = String(code).replace(/-[a-z]+$/, (word) =>
+    word === "-apple" ? "-zebra" : "-apple",
+  );
+  const joining = walkie(["pair", wrong, "--serial", one, "--json"], { home: bob.home });
+  await Promise.all([waiting.expectExit(1), joining.expectExit(1)]);
+  assert.equal(waiting.errorCode(), "ERR_BAD_CODE");
+  assert.equal(joining.errorCode(), "ERR_BAD_CODE");
+});
+
 test("the sensor example runs over a serial cable", { skip }, async () => {
   const [one, two] = await ptyPair();
   const example = fileURLToPath(new URL("../../examples/sensor-node.ts", import.meta.url));

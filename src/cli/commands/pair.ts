@@ -9,10 +9,16 @@ import {
   type WalkieNode,
 } from "../../index.js";
 import { onInterrupt, openNode, portOption, runningNode } from "../context.js";
+import {
+  addByteStreamOptions,
+  type ByteStreamOptions,
+  byteStream,
+  releaseByteStreams,
+} from "../link-options.js";
 import { createReporter, fail, type Reporter } from "../output.js";
 import { joinThroughNode, type PairedReport, waitThroughNode } from "../pair-via-node.js";
 
-interface PairOptions {
+interface PairOptions extends ByteStreamOptions {
   name?: string;
   host?: string;
   port?: string;
@@ -21,8 +27,7 @@ interface PairOptions {
 }
 
 export function registerPair(program: Command): void {
-  program
-    .command("pair")
+  addByteStreamOptions(program.command("pair"))
     .argument("[code]", "the code the other device shows; without it, make a code and wait")
     .description("pair with another device by a one-time code; afterwards links need no code")
     .option("--name <name>", "this device's name, shown to the other side (saved)")
@@ -63,6 +68,7 @@ export function registerPair(program: Command): void {
         fail(err, json);
         if (hasCode(err, "ERR_PAIRING_CANCELLED")) process.exitCode = 130; // Ctrl-C
       }
+      await releaseByteStreams();
       process.exit();
     });
 }
@@ -74,11 +80,30 @@ async function wait(node: WalkieNode, options: PairOptions, reporter: Reporter) 
       "--from goes with a code: walkie pair CODE --from HOST:PORT",
     );
   }
+  const transport = byteStream(options);
   const session = await node.pairWait({
     host: options.host,
     port: portOption("--port", options.port ?? "0"),
+    transport,
   });
   onInterrupt(() => session.close());
+  if (transport !== undefined) {
+    // Over --stdio, stdout is the link: the code goes to stderr.
+    const out = options.stdio ? process.stderr : process.stdout;
+    reporter.event("code", {
+      code: session.code,
+      nameplate: session.nameplate,
+      via: transport.name,
+    });
+    if (options.json !== true) {
+      out.write(
+        `Pairing code:\n\n      ${session.code}\n\nOn the other device, run:\n` +
+          `    walkie pair ${session.code} --serial <its end of the cable>   (or --stdio / --via)\n\n` +
+          "Waiting (Ctrl-C to stop). The code works once: a wrong try burns it.\n",
+      );
+    }
+    return session;
+  }
   const addresses = reachableAddresses(options.host ?? "::", session.port);
   showCode(
     session.code,
@@ -123,7 +148,7 @@ function join(node: WalkieNode, code: string, options: PairOptions): Promise<Pai
   }
   const address = options.from === undefined ? {} : parseAddress(options.from);
   onInterrupt(() => node.close());
-  return node.pairJoin({ code, ...address });
+  return node.pairJoin({ code, ...address, transport: byteStream(options) });
 }
 
 async function reportPaired(
