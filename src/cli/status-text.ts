@@ -37,6 +37,26 @@ export function formatStatus(status: NodeStatus, control: string): string {
       lines.push(`  ${peer.name}  ${seen}${next}${why}`);
     }
   }
+  const moving = status.transfers.filter(
+    (t) => !["done", "failed", "rejected", "cancelled"].includes(t.state),
+  );
+  lines.push(
+    "",
+    moving.length === 0 ? "No transfers in flight." : `Transfers in flight (${moving.length}):`,
+  );
+  for (const t of moving) {
+    const arrow = t.direction === "in" ? `from ${t.peerName}` : `to ${t.peerName}`;
+    const size =
+      t.totalBytes === null
+        ? bytes(t.doneBytes)
+        : `${bytes(t.doneBytes)} of ${bytes(t.totalBytes)}`;
+    const speed =
+      t.state === "active"
+        ? `, ${rate(t.rate)}${t.etaS === null ? "" : `, ${duration(t.etaS)} left`}`
+        : "";
+    lines.push(`  ${t.names.join(", ")} ${arrow}: ${t.state}, ${size}${speed}`);
+  }
+  if (status.inbox) lines.push(`Received files go to ${status.inbox}`);
   if (status.pairing.state === "waiting")
     lines.push("", `Pairing code waiting: ${status.pairing.code}`);
   return `${lines.join("\n")}\n`;

@@ -11,7 +11,7 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Page } from "playwright-core";
 import { browserMissing, launchBrowser, openPage } from "../helpers/browser.js";
-import { eventually, startDaemon } from "../helpers/daemon.js";
+import { eventually, onlineWith, pair, startDaemon } from "../helpers/daemon.js";
 import { tempDir } from "../helpers/temp.js";
 
 const SHOTS = process.env.WALKIE_SCREENSHOTS
@@ -88,7 +88,6 @@ test("two pages pair their nodes by code, chat both ways, show live stats, and s
     "a drawn throughput line",
     async () => ((await line.getAttribute("d")) ?? "").length > 20,
   );
-  await pageA.page.screenshot({ path: join(SHOTS, "monitor.png") });
 
   // The peer's own page: where it is, and its link's charts.
   await peerOnA.click();
@@ -114,12 +113,14 @@ test("two pages pair their nodes by code, chat both ways, show live stats, and s
   await pageA.page.screenshot({ path: join(SHOTS, "chat.png") });
   await pageA.page.getByTestId("tab-link").click();
   await pageA.page.getByTestId("peer-rtt-chart").waitFor();
-  await pageA.page.screenshot({ path: join(SHOTS, "peer-link.png") });
 
   // The same UI in a phone-sized window.
   const phone = await openPage(browser, b.web.uiUrl, { width: 390, height: 844 });
   await phone.page.getByTestId("peer-laptop").waitFor();
   await phone.page.screenshot({ path: join(SHOTS, "phone-peers.png") });
+  await phone.page.getByTestId("peer-laptop").click();
+  await phone.page.getByTestId("message-in").first().waitFor();
+  await phone.page.screenshot({ path: join(SHOTS, "phone-chat.png") });
 
   // A drops a file on desktop in its peer list; B's page asks, B accepts; it arrives whole.
   const photo = randomBytes(2 * 1024 * 1024 + 123);
@@ -158,6 +159,14 @@ test("two pages pair their nodes by code, chat both ways, show live stats, and s
   await pageB.page.getByTestId("transfer").first().waitFor();
   await pageB.page.screenshot({ path: join(SHOTS, "transfers.png") });
 
+  // Live figures after the traffic: the monitor, and the peer's link.
+  await pageA.page.goto(`${a.web.origin}/#/monitor`);
+  await pageA.page.screenshot({ path: join(SHOTS, "monitor.png") });
+  await peerOnA.click();
+  await pageA.page.getByTestId("tab-link").click();
+  await pageA.page.getByTestId("peer-rtt-chart").waitFor();
+  await pageA.page.screenshot({ path: join(SHOTS, "peer-link.png") });
+
   await pageA.page.goto(`${a.web.origin}/#/log`);
   await pageA.page
     .getByTestId("log")
@@ -166,4 +175,44 @@ test("two pages pair their nodes by code, chat both ways, show live stats, and s
   await pageA.page.screenshot({ path: join(SHOTS, "log.png") });
 
   for (const { errors } of [pageA, pageB, phone]) assert.deepEqual(errors, []);
+});
+
+test("a peer that goes away mid-chat: the page shows it offline, the message waits, and goes once it is back", {
+  skip,
+}, async () => {
+  const a = await startDaemon("laptop");
+  let b = await startDaemon("desktop");
+  await pair(a, b);
+  await eventually("linked", onlineWith(a, b.node.id));
+  const browser = await launchBrowser();
+  const pageA = await openPage(browser, a.web.uiUrl);
+  await pageA.page.getByTestId("peer-desktop").click();
+  await pageA.page
+    .getByTestId("peer-where")
+    .getByText(/^Online/)
+    .waitFor();
+
+  const { home, service } = b;
+  const port = service.port;
+  await b.close();
+  await pageA.page
+    .getByTestId("peer-where")
+    .getByText(/^Offline/)
+    .waitFor();
+  await pageA.page.getByTestId("chat-input").fill("Ping me when you are back");
+  await pageA.page.getByTestId("chat-send").click();
+  const receipt = pageA.page.getByTestId("message-out").getByTestId("receipt");
+  await receipt.getByText("✓", { exact: true }).waitFor();
+  assert.match((await receipt.getAttribute("title")) ?? "", /Waiting/);
+  await pageA.page.screenshot({ path: join(SHOTS, "offline.png") });
+
+  b = await startDaemon("desktop", { home, port });
+  await pageA.page
+    .getByTestId("peer-where")
+    .getByText(/^Online/)
+    .waitFor({ timeout: 20_000 });
+  await receipt.getByText("✓✓").waitFor({ timeout: 20_000 });
+  const received = (await b.call("GET", "/api/chat/laptop")).json.messages;
+  assert.equal(received[0]?.text, "Ping me when you are back");
+  assert.deepEqual(pageA.errors, []);
 });
