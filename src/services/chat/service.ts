@@ -69,17 +69,28 @@ export class ChatService extends EventEmitter {
   }
 
   /**
-   * Writes a message to `peer` (a device ID): recorded at once, delivered
-   * when a link to it is up. Resolves with the message once recorded.
+   * Writes a message to `peer` (a device ID): recorded and, if a link to it
+   * is up, sent at once; otherwise sent when a link comes up. Resolves with
+   * the message once recorded.
    * @throws WalkieError ERR_CHAT_EMPTY, ERR_CHAT_INVALID_TEXT, ERR_CHAT_TOO_LARGE
    */
   async send(peer: string, text: string): Promise<ChatMessage> {
     checkText(text);
     const message: ChatMessage = { id: randomUUID(), peer, direction: "out", at: Date.now(), text };
     const state = await this.state(peer);
-    await this.store.addOutgoing(message);
+    // Recorded and sent at once: the disk write does not delay a message on
+    // a busy link. Were we to crash between the two, the peer would have it
+    // and our history not: still delivered once.
+    const recorded = this.store.addOutgoing(message);
     state.pending.push(message);
     this.flush(peer);
+    try {
+      await recorded;
+    } catch (err: unknown) {
+      throw new WalkieError("ERR_CHAT_STORE", `cannot record the message: ${String(err)}`, {
+        cause: err,
+      });
+    }
     return message;
   }
 
