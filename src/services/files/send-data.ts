@@ -2,8 +2,9 @@
  * The sender's data path: files read in 1 MiB chunks (the next read runs
  * while the current chunk is sent), hashed while read, framed as FILE,
  * DATA..., END on a data stream, with the stream's backpressure. Small
- * files are read ahead several at a time, so thousands of them flow
- * back to back. A file that shrank or cannot be read is SKIPped, not fatal.
+ * files are packed many to a write (send-pack.ts), so thousands of them
+ * flow back to back. A file that shrank or cannot be read is SKIPped, not
+ * fatal.
  */
 import { createHash, type Hash } from "node:crypto";
 import { open } from "node:fs/promises";
@@ -13,6 +14,7 @@ import type { ManifestEntry } from "./manifest.js";
 import { encodeCodeMessage, encodeFileStart } from "./messages.js";
 import { encodeRecord, MAX_DATA_CHUNK, RecordType, recordHeader } from "./protocol.js";
 import { drained } from "./record-io.js";
+import { packable, SmallFilePacker } from "./send-pack.js";
 import { ChunkPool, type JobQueue, type SendHooks, type SendJob } from "./source-read.js";
 
 function changed(entry: ManifestEntry, why: string): TransferError {
@@ -26,7 +28,13 @@ export async function sendJobs(
   hooks: SendHooks,
   input?: Readable,
 ): Promise<void> {
+  const packer = new SmallFilePacker(stream, hooks);
   for (let job = queue.take(); job !== undefined; job = queue.take()) {
+    if (input === undefined && packable(job)) {
+      await packer.add(job);
+      continue;
+    }
+    await packer.flush();
     const hash = job.hash ?? createHash("sha256");
     stream.write(
       encodeRecord(RecordType.File, encodeFileStart({ index: job.index, offset: job.offset })),
@@ -46,6 +54,7 @@ export async function sendJobs(
     hooks.sent(job.index, sha256); // before END goes: its ACK may come back at once
     if (!stream.write(encodeRecord(RecordType.End, sha256))) await drained(stream);
   }
+  await packer.flush();
   stream.end();
 }
 

@@ -4,11 +4,11 @@
  * again; and the hash of a prefix, to check what a receiver holds.
  */
 import { createHash, type Hash } from "node:crypto";
-import { closeSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import type { TransferError } from "./errors.js";
 import type { ManifestEntry } from "./manifest.js";
 import { MAX_DATA_CHUNK } from "./protocol.js";
+import { PACK_MAX } from "./send-pack.js";
 
 /** One file to send, from `offset` (a verified prefix) on. */
 export interface SendJob {
@@ -33,8 +33,6 @@ const SMALL_FILE_MAX = MAX_DATA_CHUNK;
 /** Bytes of small files read ahead at most. */
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 const READ_AHEAD_FILES = 64;
-/** Files up to this size are read with direct calls (see readSmallNow). */
-const SYNC_READ_MAX = 256 * 1024;
 /** Chunk buffers per large file: one being read, one or two being sent. */
 const CHUNKS_PER_FILE = 3;
 
@@ -60,43 +58,22 @@ export class JobQueue {
     return job;
   }
 
+  /** Starts reading the next small files that are not packed (packed ones are read when packed). */
   private readAhead(): void {
     while (this.ahead < this.jobs.length && this.ahead - this.next < READ_AHEAD_FILES) {
       const job = this.jobs[this.ahead]!;
       const size = job.entry.size;
-      if (size === null || size > SMALL_FILE_MAX || job.offset !== 0 || job.local === undefined)
+      if (size === null || size > SMALL_FILE_MAX || job.offset !== 0 || job.local === undefined) {
         break;
-      if (this.aheadBytes + size > READ_AHEAD_BYTES) break;
-      this.aheadBytes += size;
-      job.content =
-        size <= SYNC_READ_MAX ? readSmallNow(job.local, size) : readWhole(job.local, size);
-      job.content.catch(() => {}); // seen when the job is sent
+      }
+      if (size > PACK_MAX) {
+        if (this.aheadBytes + size > READ_AHEAD_BYTES) break;
+        this.aheadBytes += size;
+        job.content = readWhole(job.local, size);
+        job.content.catch(() => {}); // seen when the job is sent
+      }
       this.ahead++;
     }
-  }
-}
-
-/**
- * Reads a tiny file with direct calls: from the page cache that takes a few
- * microseconds, where three trips through the thread pool take far longer.
- */
-function readSmallNow(path: string, size: number): Promise<Buffer> {
-  try {
-    const fd = openSync(path, "r");
-    try {
-      const buffer = Buffer.allocUnsafe(size + 1);
-      let filled = 0;
-      while (filled < buffer.length) {
-        const read = readSync(fd, buffer, filled, buffer.length - filled, filled);
-        if (read === 0) break;
-        filled += read;
-      }
-      return Promise.resolve(buffer.subarray(0, filled));
-    } finally {
-      closeSync(fd);
-    }
-  } catch (err: unknown) {
-    return Promise.reject(err);
   }
 }
 
