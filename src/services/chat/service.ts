@@ -12,9 +12,9 @@ import { WalkieError, WireError } from "../../errors.js";
 import type { Link, MuxStream } from "../../link/index.js";
 import { StreamResetError } from "../../link/index.js";
 import { frameMessage, MessageSplitter } from "../message-framing.js";
+import { type IncomingMessage, serveIncoming } from "./incoming.js";
 import {
   ChatMessageType,
-  type ChatWireMessage,
   checkText,
   decodeChatMessage,
   encodeChatMessage,
@@ -126,60 +126,13 @@ export class ChatService extends EventEmitter {
   /** Serves a chat stream the peer opened: its messages in, our receipts out. */
   serve(stream: MuxStream, link: Link): void {
     const peer = link.peer.id;
-    const splitter = new MessageSplitter({
-      maxSize: MAX_CHAT_MESSAGE,
-      tooLargeCode: "ERR_CHAT_TOO_LARGE",
-    });
-    let queue: Promise<void> = Promise.resolve();
-    let backlog = 0;
-    let failed = false;
-    const fail = (err: unknown) => {
-      if (failed) return;
-      failed = true;
-      const code = err instanceof WalkieError ? err.code : "ERR_CHAT_INVALID";
-      stream.reset(/^[A-Z_]+$/.test(code) ? code : "ERR_CHAT_INVALID");
-      this.warn(err);
-    };
-    stream.on("error", () => {});
-    stream.on("data", (chunk: Buffer) => {
-      let messages: ChatWireMessage[];
-      try {
-        messages = splitter.push(chunk).map((body) => decodeChatMessage(body));
-      } catch (err: unknown) {
-        fail(err);
-        return;
-      }
-      for (const message of messages) {
-        if (message.type !== ChatMessageType.Msg) {
-          fail(new WireError("ERR_CHAT_INVALID", "a receipt came on the receiving side"));
-          return;
-        }
-        backlog++;
-        // A flood waits for the disk: the stream is not read meanwhile.
-        if (backlog > 64) stream.pause();
-        queue = queue.then(async () => {
-          if (failed) return;
-          await this.receive(peer, message);
-          if (!stream.destroyed && !stream.writableEnded) {
-            stream.write(
-              frameMessage(encodeChatMessage({ type: ChatMessageType.Ack, id: message.id })),
-            );
-          }
-          backlog--;
-          if (backlog <= 16 && stream.isPaused()) stream.resume();
-        });
-        queue.catch(fail);
-      }
-    });
-    stream.on("end", () => {
-      queue.then(() => stream.end()).catch(fail);
+    serveIncoming(stream, {
+      receive: (message) => this.receive(peer, message),
+      warn: (err) => this.warn(err),
     });
   }
 
-  private async receive(
-    peer: string,
-    wire: Extract<ChatWireMessage, { type: ChatMessageType.Msg }>,
-  ) {
+  private async receive(peer: string, wire: IncomingMessage) {
     const state = await this.state(peer);
     if (state.received.has(wire.id)) return;
     state.received.add(wire.id);
