@@ -21,6 +21,8 @@ type ControlItem = Buffer | MuxStream;
 
 const WINDOW_FRAME_SIZE = FRAME_HEADER_SIZE + WINDOW_PAYLOAD_SIZE;
 const SLAB_SIZE = 64 * 1024;
+/** An idle link's first slab is small (many idle links must stay cheap); busy ones grow to SLAB_SIZE. */
+const FIRST_SLAB_SIZE = 2 * 1024;
 
 function runDueCallbacks(streams: MuxStream[], onWritable: () => void): void {
   let pending = false;
@@ -41,7 +43,7 @@ export class Scheduler {
   private controlHead = 0;
   private readonly streams: MuxStream[] = [];
   private next = 0;
-  private slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+  private slab = Buffer.allocUnsafeSlow(FIRST_SLAB_SIZE);
   private slabUsed = 0;
 
   /**
@@ -181,8 +183,11 @@ export class Scheduler {
 
   /** A fresh view of `size` bytes; slab bytes are never reused once handed out. */
   private carve(size: number): Buffer {
-    if (this.slabUsed + size > SLAB_SIZE) {
-      this.slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    if (this.slabUsed + size > this.slab.length) {
+      // Each new slab doubles, up to SLAB_SIZE: a link that sends a lot
+      // soon carves from 64 KiB slabs, one that idles keeps 2 KiB.
+      const next = Math.min(SLAB_SIZE, Math.max(this.slab.length * 2, size));
+      this.slab = Buffer.allocUnsafeSlow(next);
       this.slabUsed = 0;
     }
     const view = this.slab.subarray(this.slabUsed, this.slabUsed + size);
