@@ -124,7 +124,9 @@ export async function createNode(options: NodeOptions = {}): Promise<WalkieNode>
  * Events: `link` (Link) when a link is up; `link-error` (error, remote
  * address) when an incoming connection failed its handshake; `warning`
  * (error) for trouble that stops nothing (mDNS unavailable, a refused
- * pairing attempt, the peer store not updated).
+ * pairing attempt, the peer store not updated, an rpc handler that failed,
+ * a malformed chat message); `forward` (ForwardEvent) for each forward a
+ * peer opened, closed or had refused.
  */
 export class WalkieNode extends EventEmitter {
   /** The paired peers. */
