@@ -61,6 +61,14 @@ test("a folder arrives whole: content, modes, mtimes, empty folders, sha256 in e
   assert.equal(sentDone?.files, 4);
   assert.equal(sentDone?.bytes, 3 * 1024 * 1024 + 17 + 6 + 8 + 18);
   assert.deepEqual(readdirSync(out), ["album"]); // no .part, no journal left
+  // A one-time code trusts the other side for this transfer only: nobody is stored as paired.
+  for (const home of [alice.home, bob.home]) {
+    const peers = join(home, "peers.json");
+    assert.ok(
+      !existsSync(peers) ||
+        !readFileSync(peers, "utf8").includes(home === alice.home ? bob.id : alice.id),
+    );
+  }
 });
 
 test("a text is shown on the receiver's stdout", async () => {
