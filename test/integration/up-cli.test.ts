@@ -170,3 +170,40 @@ test("while nodes run, walkie send goes through them and walkie receive --listen
   upB.kill("SIGINT");
   await Promise.all([upA.expectExit(0), upB.expectExit(0)]);
 });
+
+test("while nodes run, walkie chat goes through them: --send gets receipts, --history shows both sides", async () => {
+  const [alice, bob] = await Promise.all([makeIdentity(), makeIdentity()]);
+  const upA = walkie(["up", "--host", "127.0.0.1", "--json"], { home: alice.home });
+  const upB = walkie(["up", "--host", "127.0.0.1", "--json"], { home: bob.home });
+  await Promise.all([upA.waitForEvent("up"), upB.waitForEvent("up")]);
+  const waiting = walkie(["pair", "--json"], { home: alice.home });
+  const code = await waiting.waitForEvent("code");
+  const joined = await run(bob.home, [
+    "pair",
+    String(code.code),
+    "--from",
+    `127.0.0.1:${code.port}`,
+  ]);
+  assert.equal(joined.status.code, 0, joined.stderr);
+  await waiting.expectExit(0);
+
+  const send = walkie(["chat", bob.name, "--send", "--json", "--wait", "20"], { home: alice.home });
+  send.child.stdin.end("hello from the CLI\n");
+  await send.expectExit(0);
+  const sent = send.events.find((e) => e.event === "sent");
+  assert.deepEqual([sent?.sent, sent?.delivered], [1, 1]);
+  assert.ok(
+    send.events.some((e) => e.event === "via"),
+    "went through alice's node",
+  );
+  const history = await run(bob.home, ["chat", alice.name, "--history", "--json"]);
+  assert.equal(history.status.code, 0, history.stderr);
+  const lines = history.stdout
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line));
+  assert.equal(lines.at(-1).text, "hello from the CLI");
+  upA.kill("SIGINT");
+  upB.kill("SIGINT");
+  await Promise.all([upA.expectExit(0), upB.expectExit(0)]);
+});

@@ -3,8 +3,9 @@ import { type ChatService, ConfigError, type Link } from "../../index.js";
 import { keepLinked } from "../chat-presence.js";
 import { runJson, runSend } from "../chat-scripted.js";
 import { openTerminal } from "../chat-terminal.js";
+import { NodeChat } from "../chat-via-node.js";
 import { formatMessage, messageEvent } from "../chat-view.js";
-import { onInterrupt, openNode, peerIdFor, portOption } from "../context.js";
+import { onInterrupt, openNode, peerIdFor, portOption, runningNode } from "../context.js";
 import {
   addByteStreamOptions,
   type ByteStreamOptions,
@@ -52,13 +53,20 @@ export function registerChat(program: Command): void {
         const peerId = await peerIdFor(node, peerText);
         const paired = await node.peers.get(peerId);
         const peerName = paired?.name ?? peerId.slice(0, 9);
-        const chat = node.chat;
+        // `walkie up` runs with this home: it holds the link and the history; talk to it.
+        const control =
+          byteStreamKind(options) === undefined && options.to === undefined
+            ? await runningNode()
+            : undefined;
+        const viaNode = control ? await NodeChat.open(control) : undefined;
+        const chat = viaNode ? (viaNode as unknown as ChatService) : node.chat;
         if (options.history !== undefined) {
           const limit = options.history === true ? 20 : Number(options.history);
           if (!Number.isInteger(limit) || limit <= 0) {
             throw new ConfigError("ERR_USAGE", `--history ${options.history} is not a count`);
           }
           await printHistory(chat, peerId, peerName, limit, json);
+          viaNode?.close();
           await node.close();
           return;
         }
@@ -81,6 +89,12 @@ export function registerChat(program: Command): void {
             peers: [peerId],
           });
           onLink(link);
+        } else if (viaNode) {
+          ui.event(
+            "via",
+            { control: control?.info.control },
+            `walkie: through the running node (pid ${control?.info.pid})`,
+          );
         } else {
           stopPresence = await keepLinked(
             node,
@@ -99,6 +113,7 @@ export function registerChat(program: Command): void {
         const finish = async (code: number) => {
           stopPresence();
           const pending = (await chat.pending(peerId)).length;
+          viaNode?.close();
           if (pending > 0) {
             ui.event(
               "queued",

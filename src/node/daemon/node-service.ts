@@ -195,6 +195,7 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
     node.handle(NODE_HELLO_SERVICE, (stream, link) =>
       receiveHello(stream, link, (address) => {
         this.keeper.noteAddress(link.peer.id, address);
+        this.keeper.helloOn(link);
         node.peers.markSeen(link.peer.id, { dialed: address }).catch(() => {});
       }),
     );

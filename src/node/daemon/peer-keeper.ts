@@ -70,6 +70,8 @@ const MAX_HELLO_ADDRESSES = 10_000;
 export class PeerKeeper extends EventEmitter<PeerKeeperEvents> {
   private readonly entries = new Map<string, Entry>();
   private readonly helloAddresses = new Map<string, string>();
+  /** Links on which the peer's node said hello. */
+  private readonly nodeLinks = new WeakSet<Link>();
   private stopped = false;
 
   constructor(
@@ -135,6 +137,22 @@ export class PeerKeeper extends EventEmitter<PeerKeeperEvents> {
     this.helloAddresses.set(peerId, address);
   }
 
+  /**
+   * The peer's node said hello on this link. Two running nodes that dialled
+   * each other at once hold two links: of those (never a link of another
+   * program with the same identity, which says no hello) both sides keep the
+   * one dialled by the lesser device ID, and close the other gracefully.
+   */
+  helloOn(link: Link): void {
+    this.nodeLinks.add(link);
+    const both = this.linksOf(link.peer.id).filter((other) => this.nodeLinks.has(other));
+    if (both.length < 2) return;
+    const lesserIsSelf = this.node.id < link.peer.id;
+    const rank = (other: Link) => (other.isInitiator === lesserIsSelf ? 0 : 1);
+    const keep = [...both].sort((x, y) => rank(x) - rank(y) || x.openedAt - y.openedAt)[0];
+    for (const other of both) if (other !== keep) other.close().catch(() => {});
+  }
+
   /** The peer appeared on the LAN (or changed there): dial now if it has no link. */
   wake(peerId: string): void {
     const entry = this.entries.get(peerId);
@@ -148,9 +166,14 @@ export class PeerKeeper extends EventEmitter<PeerKeeperEvents> {
     return [...this.entries.values()].map((entry) => this.describe(entry));
   }
 
-  /** The oldest open link with the peer. */
+  /** The link to use with the peer: the one `helloOn` keeps, else the oldest open one. */
   linkFor(peerId: string): Link | undefined {
-    return this.linksOf(peerId)[0];
+    const links = this.linksOf(peerId);
+    if (links.length < 2) return links[0];
+    const lesserIsSelf = this.node.id < peerId;
+    const rank = (link: Link) =>
+      (this.nodeLinks.has(link) ? 0 : 2) + (link.isInitiator === lesserIsSelf ? 0 : 1);
+    return [...links].sort((x, y) => rank(x) - rank(y) || x.openedAt - y.openedAt)[0];
   }
 
   stop(): void {

@@ -32,6 +32,8 @@ export interface TransferDeskOptions {
   askTimeoutMs?: number;
   /** Finished transfers kept for the faces. @default 100 */
   keepFinished?: number;
+  /** Wait after a link comes up before sending what waits for the peer. @default 1000 */
+  settleMs?: number;
 }
 
 export interface TransferDeskEvents {
@@ -55,6 +57,7 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
   private readonly outgoing = new Map<string, Outgoing>();
   private readonly controls = new WeakMap<ReceiveTransfer, MuxStream>();
   private readonly byTransfer = new WeakMap<ReceiveTransfer, TransferRecord>();
+  private readonly resendTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: TransferDeskOptions) {
     super();
@@ -129,7 +132,7 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
     });
     transfer.result.then(
       () => this.settle(record, "done"),
-      (err: unknown) => this.settle(record, link.closed ? "waiting" : outcome(err), err),
+      (err: unknown) => this.settle(record, lostLink(link, err) ? "waiting" : outcome(err), err),
     );
     this.changed(record);
   }
@@ -171,8 +174,21 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
     return moving;
   }
 
-  /** A link with the peer came up: interrupted sends to it go again (and resume). */
+  /**
+   * A link with the peer came up: waiting sends to it go again (and resume),
+   * after a moment, so that of two links made at once the one kept is used.
+   */
   peerOnline(peerId: string): void {
+    if (this.resendTimers.has(peerId)) return;
+    const timer = setTimeout(() => {
+      this.resendTimers.delete(peerId);
+      this.resend(peerId);
+    }, this.options.settleMs ?? 1_000);
+    timer.unref();
+    this.resendTimers.set(peerId, timer);
+  }
+
+  private resend(peerId: string): void {
     for (const record of this.records.values()) {
       const outgoing = this.outgoing.get(record.view.id);
       if (record.view.state !== "waiting" || record.view.peerId !== peerId || !outgoing) continue;
@@ -254,6 +270,10 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
         record.view.etaS = null;
         record.view.error = err === undefined ? null : describeError(err);
         this.changed(record);
+        // Another link with the peer may still be up (two were made at once, one closed).
+        if (state === "waiting" && this.options.linkFor(record.view.peerId)) {
+          this.peerOnline(record.view.peerId);
+        }
         return;
       }
       state = "failed";
@@ -280,6 +300,20 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
       this.records.delete(record.view.id);
     }
   }
+}
+
+/** Errors that mean the link went (or is going) away, not that the transfer failed. */
+const LINK_LOSS = new Set([
+  "ERR_GOING_AWAY",
+  "ERR_LINK_CLOSED",
+  "ERR_PEER_VANISHED",
+  "ERR_PEER_TIMEOUT",
+  "ERR_CLOSE_TIMEOUT",
+]);
+
+function lostLink(link: Link, err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return link.closed || (typeof code === "string" && LINK_LOSS.has(code));
 }
 
 function outcome(err: unknown): TransferView["state"] {
