@@ -223,6 +223,11 @@ export class Link extends EventEmitter {
         );
       } else if (transport.writableEnded) {
         this.finish();
+      } else {
+        // The peer said goodbye and stopped sending: nothing more can arrive
+        // for our open streams, so end our side too instead of waiting.
+        transport.end();
+        this.finish();
       }
     });
     transport.on("error", (err: Error) => {
