@@ -40,13 +40,14 @@ export interface HttpAnswer {
 
 export async function startDaemon(
   name: string,
-  options: { home?: string; port?: number } = {},
+  options: { home?: string; port?: number; allowForward?: string[] } = {},
 ): Promise<TestDaemon> {
   const home = options.home ?? tempDir(`walkie-${name}-`);
   const node = await createNode({ home, name, discovery: false });
   const service = new NodeService(node, {
     host: "127.0.0.1",
     inbox: join(home, "inbox"),
+    allowForward: options.allowForward,
     keeper: { minDelayMs: 100, maxDelayMs: 500, yieldMs: 50, dialTimeoutMs: 2000 },
     sampleMs: 200,
   });

@@ -12,6 +12,7 @@ interface UpOptions {
   uiPort?: string;
   ui: boolean;
   inbox?: string;
+  allowForward?: string[];
   name?: string;
   json?: boolean;
 }
@@ -25,6 +26,10 @@ export function registerUp(program: Command): void {
     .option("--ui-port <port>", "port of the web UI on 127.0.0.1 (default: the last one, else any)")
     .option("--no-ui", "serve no web UI (the control API for the CLI still runs)")
     .option("--inbox <dir>", "folder for received files")
+    .option(
+      "--allow-forward <target...>",
+      "host:port[/tcp|/udp] that paired peers may reach through walkie forward (default: config.json's allowForward)",
+    )
     .option("--name <name>", "this device's name (saved)")
     .option("--json", "NDJSON events on stderr (up, log, error)")
     .action(async (options: UpOptions) => {
@@ -52,7 +57,11 @@ async function runUp(options: UpOptions, reporter: Reporter): Promise<void> {
   try {
     const ports = await rememberPorts(node.home);
     const inbox = options.inbox === undefined ? undefined : resolve(options.inbox);
-    service = new NodeService(node, { host: options.host, inbox });
+    service = new NodeService(node, {
+      host: options.host,
+      inbox,
+      allowForward: options.allowForward,
+    });
     service.log.on("entry", (entry) => printLog(entry, reporter));
     const started = service;
     await withFallbackPort("--port", options.port, ports.port, (port) => started.start({ port }));

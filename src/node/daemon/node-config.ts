@@ -1,6 +1,7 @@
 /**
  * The running node's settings in `<home>/config.json` (mode 0600): the inbox
- * folder and the peers whose files are accepted without asking. Missing file
+ * folder, the peers whose files are accepted without asking, and the
+ * targets that paired peers may reach through forwards. Missing file
  * or fields: the defaults. A file that does not parse is an error, never
  * silently replaced.
  */
@@ -15,6 +16,8 @@ export interface NodeConfig {
   inbox: string;
   /** Device IDs whose offers are accepted without asking. @default none */
   autoAccept: string[];
+  /** `host:port[/tcp|/udp]` targets that paired peers may forward to. @default none */
+  allowForward: string[];
 }
 
 export const CONFIG_FILE = "config.json";
@@ -41,7 +44,7 @@ export class NodeConfigStore {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") {
         throw new ConfigError("ERR_CONFIG", `cannot read ${this.path}`, { cause: err });
       }
-      this.current = { inbox: defaultInbox(), autoAccept: [] };
+      this.current = { inbox: defaultInbox(), autoAccept: [], allowForward: [] };
       return this.current;
     }
     let raw: Partial<NodeConfig>;
@@ -55,14 +58,17 @@ export class NodeConfigStore {
     const autoAccept = Array.isArray(raw.autoAccept)
       ? raw.autoAccept.filter((id): id is string => typeof id === "string")
       : [];
+    const allowForward = Array.isArray(raw.allowForward)
+      ? raw.allowForward.filter((target): target is string => typeof target === "string")
+      : [];
     const inbox = typeof raw.inbox === "string" && raw.inbox !== "" ? raw.inbox : defaultInbox();
-    this.current = { inbox, autoAccept };
+    this.current = { inbox, autoAccept, allowForward };
     return this.current;
   }
 
   /** The settings as last loaded or saved. */
   get value(): NodeConfig {
-    return this.current ?? { inbox: defaultInbox(), autoAccept: [] };
+    return this.current ?? { inbox: defaultInbox(), autoAccept: [], allowForward: [] };
   }
 
   /** Accept (or stop accepting) files from `peerId` without asking; saved at once. */

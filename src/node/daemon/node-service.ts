@@ -8,6 +8,7 @@
 import { EventEmitter } from "node:events";
 import type { Link } from "../../link/index.js";
 import type { ChatMessage } from "../../services/chat/index.js";
+import { type ForwardEvent, formatTarget } from "../../services/forward/index.js";
 import { lanShortId } from "../lan.js";
 import type { NodeListener, WalkieNode } from "../node.js";
 import type { PairingResult, PairJoinOptions } from "../pairing.js";
@@ -28,6 +29,8 @@ export interface NodeServiceOptions {
   host?: string;
   /** Folder for received files. @default the config's inbox, else ~/Downloads/Walkie */
   inbox?: string;
+  /** Targets paired peers may forward to (`host:port[/tcp|/udp]`). @default the config's allowForward */
+  allowForward?: readonly string[];
   /** Reconnection timing. @default see PeerKeeperOptions */
   keeper?: Omit<PeerKeeperOptions, "lanAddresses">;
   /** Stats sampling period. @default 1000 */
@@ -117,7 +120,12 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
   /** Listens on `port` (@default 0, any free port), announces, starts keeping links. */
   async start(options: { port?: number } = {}): Promise<void> {
     const { host } = this.options;
-    if (this.files.inbox === undefined) await this.files.start(this.options.inbox);
+    if (this.files.inbox === undefined) {
+      const config = await this.files.start(this.options.inbox);
+      const forwards = this.options.allowForward ?? config.allowForward;
+      this.node.setAllowForward(forwards);
+      if (forwards.length > 0) this.log.info(`peers may forward to ${forwards.join(", ")}`);
+    }
     this.chat.start();
     this.listener = await this.node.listen({ host, port: options.port, announce: true });
     this.log.info(`listening on port ${this.listener.port} as ${this.node.name}`);
@@ -205,6 +213,12 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
       log.problem("warn", err, { context: `incoming connection from ${address}` });
     });
     node.on("warning", (err: unknown) => log.problem("warn", err));
+    node.on("forward", (event: ForwardEvent) => {
+      const target = event.target ? formatTarget(event.target) : "?";
+      const context = `forward for ${event.peer} to ${target}`;
+      if (event.type === "error") log.problem("warn", event.error, { context });
+      else log.info(`${context} ${event.type === "open" ? "opened" : "closed"}`);
+    });
     this.keeper.on("dial", (peerId, ms, err) => {
       this.metrics.dialed(ms, err);
       if (err !== undefined) log.problem("warn", err, { peerId, context: "reconnect" });
