@@ -18,7 +18,13 @@ import {
   sendFiles,
 } from "../../services/files/index.js";
 import type { StreamHandler } from "../node.js";
-import { describeError, TransferRecord, type TransferView } from "./transfer-record.js";
+import {
+  describeError,
+  lostLink,
+  outcome,
+  TransferRecord,
+  type TransferView,
+} from "./transfer-record.js";
 
 export interface TransferDeskOptions {
   /** Folder of received files. */
@@ -300,25 +306,4 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
       this.records.delete(record.view.id);
     }
   }
-}
-
-/** Errors that mean the link went (or is going) away, not that the transfer failed. */
-const LINK_LOSS = new Set([
-  "ERR_GOING_AWAY",
-  "ERR_LINK_CLOSED",
-  "ERR_PEER_VANISHED",
-  "ERR_PEER_TIMEOUT",
-  "ERR_CLOSE_TIMEOUT",
-]);
-
-function lostLink(link: Link, err: unknown): boolean {
-  const code = (err as { code?: unknown })?.code;
-  return link.closed || (typeof code === "string" && LINK_LOSS.has(code));
-}
-
-function outcome(err: unknown): TransferView["state"] {
-  const code = (err as { code?: unknown })?.code;
-  if (code === "ERR_DECLINED") return "rejected";
-  if (code === "ERR_CANCELLED" || code === "ERR_STREAM_RESET") return "cancelled";
-  return "failed";
 }

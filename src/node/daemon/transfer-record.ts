@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { WalkieError } from "../../errors.js";
+import type { Link } from "../../link/index.js";
 import type { Transfer } from "../../services/files/index.js";
 
 export type TransferState =
@@ -134,4 +135,26 @@ export class TransferRecord {
 export function describeError(err: unknown): { code: string; message: string } {
   if (err instanceof WalkieError) return { code: err.code, message: err.message };
   return { code: "ERR_INTERNAL", message: err instanceof Error ? err.message : String(err) };
+}
+
+/** Errors that mean the link went (or is going) away, not that the transfer failed. */
+const LINK_LOSS = new Set([
+  "ERR_GOING_AWAY",
+  "ERR_LINK_CLOSED",
+  "ERR_PEER_VANISHED",
+  "ERR_PEER_TIMEOUT",
+  "ERR_CLOSE_TIMEOUT",
+]);
+
+export function lostLink(link: Link, err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return link.closed || (typeof code === "string" && LINK_LOSS.has(code));
+}
+
+/** The final state a failed transfer ends in. */
+export function outcome(err: unknown): TransferView["state"] {
+  const code = (err as { code?: unknown })?.code;
+  if (code === "ERR_DECLINED") return "rejected";
+  if (code === "ERR_CANCELLED" || code === "ERR_STREAM_RESET") return "cancelled";
+  return "failed";
 }

@@ -35,6 +35,12 @@ export function App() {
     if (checked !== "ok") return;
     const stream = openEvents(applyEvent, (state) => {
       if (connection.value !== "stopped" || state === "open") connection.value = state;
+      // A node that restarted has a new token: this page's no longer opens it.
+      if (state === "refused") {
+        api.get("/api/status").catch((err: { status?: number }) => {
+          if (err.status === 401) setChecked("bad");
+        });
+      }
     });
     return () => stream.close();
   }, [checked]);
@@ -83,7 +89,8 @@ function NoAccess() {
           access token (it ends in <code>#token=…</code>).
         </p>
         <p class="muted">
-          Each start makes a new token. Run <code>walkie status</code> to see whether the node runs.
+          Each start makes a new token, so after a restart open the new address. Run{" "}
+          <code>walkie status</code> to see whether the node runs.
         </p>
       </div>
     </div>
