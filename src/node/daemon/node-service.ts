@@ -16,7 +16,7 @@ import { ChatFront } from "./chat-front.js";
 import { FilesFront } from "./files-front.js";
 import { LanWatch } from "./lan-watch.js";
 import { LogBook, type LogEntry } from "./log-book.js";
-import { Monitor, type Tick } from "./monitor.js";
+import { Monitor, plainAddress, type Tick } from "./monitor.js";
 import { NODE_HELLO_SERVICE, receiveHello, sendHello } from "./node-hello.js";
 import { NodeMetrics } from "./node-metrics.js";
 import { PairingDesk, type PairingState } from "./pairing-desk.js";
@@ -257,7 +257,7 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
     // The side that answered pings at once; the dialler gets its first RTT here, not in 15 s.
     if (link.isInitiator) link.ping().catch(() => {});
     const peerId = link.peer.id;
-    const where = link.remoteAddress ? ` (${link.remoteAddress})` : "";
+    const where = link.remoteAddress ? ` (${plainAddress(link.remoteAddress)})` : "";
     this.log.info(`link up with ${link.peer.name}${where}`, { peerId });
     link.once("close", (err?: Error) => {
       if (err) this.log.problem("warn", err, { peerId, context: `link with ${link.peer.name}` });
