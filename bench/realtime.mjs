@@ -11,7 +11,8 @@
  *   - `walkie pipe --serial` over a socat pty pair at 115200 baud: the data
  *     arrives intact, and the rate next to the pty pair alone.
  * Part of `npm run bench` (`--only realtime`); also runs alone:
- * `node bench/realtime.mjs [--size 1G] [--serial-size 64M] [--count 10000]`.
+ * `node bench/realtime.mjs [--size 1G] [--serial-size 64M] [--count 10000]
+ * [--only netRtt,streamRtt,rpcRtt,rpcRate,chatLoad,pipeBulk,forwardBulk,serial]`.
  */
 import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -73,7 +74,9 @@ export async function runRealtimeBench(options, scratch, log) {
     pings: 500,
   };
   const results = {};
+  const only = options.only;
   const step = async (name, run) => {
+    if (only !== undefined && !only.includes(name)) return;
     const started = Date.now();
     try {
       results[name] = await run();
@@ -92,7 +95,9 @@ export async function runRealtimeBench(options, scratch, log) {
   await step("pipeBulk", () => pipeBulk(config, size));
   await step("forwardBulk", () => forwardBulk(config, size));
   const haveSocat = spawnSync("socat", ["-V"]).status === 0;
-  if (haveSocat) {
+  if (only !== undefined && !only.includes("serial")) {
+    // Not asked for (--only).
+  } else if (haveSocat) {
     await step("rawPty", () => rawPty(serialSize));
     await step("serial", () => serialPipe(config, serialSize, 115_200));
   } else {
@@ -108,7 +113,7 @@ function format(r, { size, serialSize }) {
     target,
     ok === undefined ? "n/a" : ok ? "yes" : "NO",
   ];
-  const err = (x) => (x?.error ? `error: ${x.error}` : undefined);
+  const err = (x) => (x === undefined ? "not run" : x.error ? `error: ${x.error}` : undefined);
   const rows = [["realtime", "measured", "target", "met"]];
   rows.push(
     row(
@@ -183,6 +188,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       "serial-size": { type: "string", default: "64M" },
       count: { type: "string", default: "10000" },
       requests: { type: "string", default: "100000" },
+      only: { type: "string" },
     },
   });
   const scratch = await mkdtemp(join(tmpdir(), "walkie-bench-realtime-"));
@@ -193,6 +199,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
         serialSize: parseSize(values["serial-size"]),
         count: Number(values.count),
         requests: Number(values.requests),
+        only: values.only?.split(","),
       },
       scratch,
       (line) => process.stderr.write(`${line}\n`),

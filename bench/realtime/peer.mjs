@@ -204,6 +204,8 @@ try {
   else {
     const result = await METRICS[config.metric]();
     await send({ type: "result", ...result });
+    // Exit when told: exiting first races the parent's "stop" (EPIPE there).
+    await stopped;
   }
   process.exit(0);
 } catch (err) {
