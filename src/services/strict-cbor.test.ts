@@ -57,6 +57,30 @@ test("nesting deeper than the limit is refused, without exhausting the stack", (
   refused(Buffer.concat([Buffer.alloc(100_000, 0xa1).fill(Buffer.from([0xa1, 0x60])), hex("01")]));
 });
 
+test("a list or map over maxItems is refused at its header, with limitCode", () => {
+  const limits = { maxItems: 2, limitCode: "ERR_TEST_LIMIT" };
+  assert.deepEqual(decodeCborStrict(hex("82 01 02"), "ERR_TEST", limits), [1, 2]);
+  // Announces 2^32-1 items with none behind them: refused before any is read.
+  for (const header of ["83 010203", "9a ffffffff", "a3 6161 01 6162 02 6163 03"]) {
+    assert.throws(
+      () => decodeCborStrict(hex(header), "ERR_TEST", limits),
+      (err) => hasCode(err, "ERR_TEST_LIMIT"),
+    );
+  }
+  assert.throws(
+    () => decodeCborStrict(hex("83 010203"), "ERR_TEST", { maxItems: 2 }),
+    (err) => hasCode(err, "ERR_TEST"),
+  );
+});
+
+test("maxDepth tightens the nesting limit", () => {
+  assert.deepEqual(decodeCborStrict(hex("81 81 01"), "ERR_TEST", { maxDepth: 2 }), [[1]]);
+  assert.throws(
+    () => decodeCborStrict(hex("81 81 81 01"), "ERR_TEST", { maxDepth: 2 }),
+    (err) => hasCode(err, "ERR_TEST"),
+  );
+});
+
 test("garbage never throws anything but the typed error", () => {
   fc.assert(
     fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {

@@ -5,7 +5,8 @@
  * range and the limits. The names themselves are checked by safe-path.ts.
  */
 import { WireError } from "../../errors.js";
-import { decodeCbor, encodeCbor } from "./cbor.js";
+import { decodeCborStrict, encodeCbor } from "../strict-cbor.js";
+import { MAX_RECORD_DEPTH } from "./protocol.js";
 
 /** Entry kinds; the numbers are the wire values. */
 export enum EntryKind {
@@ -71,10 +72,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** @throws WireError ERR_BAD_OFFER, or ERR_MANIFEST_LIMIT when over a limit */
 export function decodeOffer(bytes: Uint8Array): Offer {
-  const value = decodeCbor(bytes, {
-    code: "ERR_BAD_OFFER",
+  const value = decodeCborStrict(bytes, "ERR_BAD_OFFER", {
     limitCode: "ERR_MANIFEST_LIMIT",
-    maxArray: MAX_ENTRIES,
+    maxItems: MAX_ENTRIES,
+    maxDepth: MAX_RECORD_DEPTH,
   });
   if (!isRecord(value)) throw bad("not a map");
   if (value.v !== OFFER_VERSION) throw bad(`version ${String(value.v)}`);

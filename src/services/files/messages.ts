@@ -4,9 +4,9 @@
  * ranges and throws WireError `ERR_FILES_PROTOCOL` on anything else.
  */
 import { WireError } from "../../errors.js";
-import { decodeCbor, encodeCbor } from "./cbor.js";
+import { decodeCborStrict, encodeCbor } from "../strict-cbor.js";
 import { MAX_ENTRIES, TRANSFER_ID_SIZE } from "./manifest.js";
-import { HASH_SIZE, RecordType } from "./protocol.js";
+import { HASH_SIZE, MAX_RECORD_DEPTH, RecordType } from "./protocol.js";
 
 /** What the receiver holds of a file already: `offset` bytes whose SHA-256 is `prefixHash`. */
 export interface HaveEntry {
@@ -59,8 +59,13 @@ function fail(what: string): WireError {
   return new WireError("ERR_FILES_PROTOCOL", `malformed ${what}`);
 }
 
-function decodeMap(body: Uint8Array, what: string, maxArray = 16): Record<string, unknown> {
-  const value = decodeCbor(body, { code: "ERR_FILES_PROTOCOL", maxArray });
+/** Strict CBOR with no array or map longer than `maxItems`. */
+function decodeBody(body: Uint8Array, maxItems: number): unknown {
+  return decodeCborStrict(body, "ERR_FILES_PROTOCOL", { maxItems, maxDepth: MAX_RECORD_DEPTH });
+}
+
+function decodeMap(body: Uint8Array, what: string, maxItems = 16): Record<string, unknown> {
+  const value = decodeBody(body, maxItems);
   if (
     typeof value !== "object" ||
     value === null ||
@@ -127,7 +132,7 @@ export function encodeFileStart(start: FileStart): Uint8Array {
 }
 
 export function decodeFileStart(body: Uint8Array): FileStart {
-  const value = decodeCbor(body, { code: "ERR_FILES_PROTOCOL", maxArray: 2 });
+  const value = decodeBody(body, 2);
   if (!Array.isArray(value) || value.length !== 2) throw fail("FILE");
   const [index, offset] = value as unknown[];
   if (!isCount(index) || !isCount(offset)) throw fail("FILE");
@@ -139,7 +144,7 @@ export function encodeAck(indexes: readonly number[]): Uint8Array {
 }
 
 export function decodeAck(body: Uint8Array): number[] {
-  const value = decodeCbor(body, { code: "ERR_FILES_PROTOCOL", maxArray: MAX_ENTRIES });
+  const value = decodeBody(body, MAX_ENTRIES);
   if (!Array.isArray(value) || !value.every(isCount)) throw fail("ACK");
   return value as number[];
 }

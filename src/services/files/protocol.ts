@@ -31,6 +31,8 @@ export const RECORD_HEADER_SIZE = 5;
 export const MAX_DATA_CHUNK = 1024 * 1024;
 /** Largest OFFER body (a manifest). */
 export const MAX_OFFER_BYTES = 32 * 1024 * 1024;
+/** Deepest nesting in a control record's CBOR (a manifest needs 3). */
+export const MAX_RECORD_DEPTH = 8;
 /** Bytes of a SHA-256 digest: the body of END. */
 export const HASH_SIZE = 32;
 
