@@ -1,11 +1,12 @@
-// The CLI over byte streams between real processes: walkie pipe and walkie
-// forward over a virtual serial cable (socat pty pair), walkie pipe --via a
-// command running `walkie pipe --stdio`, and the sensor example over a cable.
+// The CLI over byte streams between real processes: walkie pipe, forward,
+// pair and send/receive over a virtual serial cable (socat pty pair), walkie
+// pipe and send --via a command running the other side with --stdio, and the
+// sensor example over a cable.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -153,6 +154,78 @@ test("walkie pair over a serial cable with a wrong code fails on both sides", {
   await Promise.all([waiting.expectExit(1), joining.expectExit(1)]);
   assert.equal(waiting.errorCode(), "ERR_BAD_CODE");
   assert.equal(joining.errorCode(), "ERR_BAD_CODE");
+});
+
+test("walkie send/receive over a serial cable by one-time code: a folder arrives whole", {
+  skip,
+}, async () => {
+  const [one, two] = await ptyPair();
+  const [alice, bob] = await Promise.all([makeIdentity(), makeIdentity()]);
+  const folder = join(tempDir(), "photos");
+  mkdirSync(join(folder, "2026"), { recursive: true });
+  const big = randomBytes(700_000);
+  writeFileSync(join(folder, "2026", "big.bin"), big);
+  writeFileSync(join(folder, "note.txt"), "over the cable\n");
+  const sending = walkie(["send", folder, "--serial", two, "--json"], { home: alice.home });
+  const shown = await sending.waitForEvent("code");
+  assert.equal(shown.via, two);
+  const out = tempDir();
+  const receiving = walkie(
+    ["receive", String(shown.code), "--serial", one, "--yes", "--out", out, "--json"],
+    { home: bob.home },
+  );
+  await Promise.all([sending.expectExit(0), receiving.expectExit(0)]);
+  assert.equal(sha(readFileSync(join(out, "photos", "2026", "big.bin"))), sha(big));
+  assert.equal(readFileSync(join(out, "photos", "note.txt"), "utf8"), "over the cable\n");
+  assert.equal((await receiving.waitForEvent("connected")).peer, alice.id);
+});
+
+test("walkie send/receive over a serial cable with a wrong code fails on both sides", {
+  skip,
+}, async () => {
+  const [one, two] = await ptyPair();
+  const [alice, bob] = await Promise.all([makeIdentity(), makeIdentity()]);
+  const sending = walkie(["send", "--text", "secret", "--serial", two, "--json"], {
+    home: alice.home,
+  });
+  const { code } = await sending.waitForEvent("code");
+  const wrong = String(code).replace(/-[a-z]+$/, (word) =>
+    word === "-apple" ? "-zebra" : "-apple",
+  );
+  const receiving = walkie(["receive", wrong, "--serial", one, "--yes", "--json"], {
+    home: bob.home,
+  });
+  await Promise.all([sending.expectExit(1), receiving.expectExit(1)]);
+  assert.equal(sending.errorCode(), "ERR_BAD_CODE");
+  assert.equal(receiving.errorCode(), "ERR_BAD_CODE");
+  assert.doesNotMatch(receiving.stdoutText, /secret/);
+});
+
+test("walkie send --to ID --via runs `walkie receive --listen --stdio` at the far end", async () => {
+  const [alice, bob] = await Promise.all([makeIdentity(), makeIdentity()]);
+  const file = join(tempDir(), "report.bin");
+  const data = randomBytes(300_000);
+  writeFileSync(file, data);
+  const out = tempDir();
+  const remote = [
+    `WALKIE_HOME='${bob.home}'`,
+    `'${process.execPath}' '${CLI_PATH}' receive --listen --stdio --allow ${alice.id} --yes --out '${out}'`,
+  ].join(" ");
+  const sending = walkie(["send", file, "--to", bob.id, "--via", remote, "--json"], {
+    home: alice.home,
+  });
+  await sending.expectExit(0);
+  assert.equal((await sending.waitForEvent("connected")).peer, bob.id);
+  assert.equal(sha(readFileSync(join(out, "report.bin"))), sha(data));
+});
+
+test("walkie receive --stdio without --yes is a usage error (stdin is the link)", async () => {
+  const me = await makeIdentity();
+  const proc = walkie(["receive", "--listen", "--stdio", "--allow", me.id, "--json"], {
+    home: me.home,
+  });
+  await proc.expectExit(2);
+  assert.equal(proc.errorCode(), "ERR_USAGE");
 });
 
 test("the sensor example runs over a serial cable", { skip }, async () => {

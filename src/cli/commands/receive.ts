@@ -15,9 +15,16 @@ import { onInterrupt, openNode, peerIdFor, portOption, runningNode } from "../co
 import { askYesNo, reportOffer } from "../files/common.js";
 import { progressMode, reportDone, showProgress } from "../files/progress.js";
 import { resumeHint } from "../files/resume-hint.js";
+import {
+  addByteStreamOptions,
+  type ByteStreamOptions,
+  byteStream,
+  linkOverByteStream,
+  releaseByteStreams,
+} from "../link-options.js";
 import { createReporter, EXIT_FAILURE, fail, type Reporter } from "../output.js";
 
-interface ReceiveOptions {
+interface ReceiveOptions extends ByteStreamOptions {
   from?: string;
   out?: string;
   yes?: boolean;
@@ -31,8 +38,7 @@ interface ReceiveOptions {
 }
 
 export function registerReceive(program: Command): void {
-  program
-    .command("receive")
+  addByteStreamOptions(program.command("receive"))
     .argument("[code]", "the code the sender shows")
     .description(
       "receive files, folders or a text: by the sender's one-time code, or from a paired peer",
@@ -62,6 +68,9 @@ export function registerReceive(program: Command): void {
             "ERR_USAGE",
             "give the sender's code, or --listen for a paired sender",
           );
+        }
+        if (options.stdio === true && options.yes !== true) {
+          throw new ConfigError("ERR_USAGE", "with --stdio, stdin is the link: add --yes");
         }
         const node = await openNode();
         node.on("warning", (err: unknown) => reporter.warn(err));
@@ -104,6 +113,7 @@ export function registerReceive(program: Command): void {
       } catch (err: unknown) {
         fail(resumeHint(err, transfer), json);
       }
+      await releaseByteStreams();
       process.exit();
     });
 }
@@ -112,8 +122,12 @@ function join(node: WalkieNode, code: string, options: ReceiveOptions): Promise<
   if (options.port !== "0" || options.host !== "::" || options.allow !== undefined) {
     throw new ConfigError("ERR_USAGE", "--host, --port and --allow go with --listen; use --from");
   }
+  const transport = byteStream(options);
+  if (transport !== undefined && options.from !== undefined) {
+    throw new ConfigError("ERR_USAGE", "--from is for TCP; over a byte stream drop it");
+  }
   const address = options.from === undefined ? {} : parseAddress(options.from);
-  return joinCodeLink(node, { code, ...address });
+  return joinCodeLink(node, { code, ...address, transport });
 }
 
 /** Listens for a paired or allowed sender; resolves with the link of the first transfer. */
@@ -124,6 +138,16 @@ async function listen(
   first: Promise<ReceiveTransfer>,
 ): Promise<Link> {
   if (options.from !== undefined) throw new ConfigError("ERR_USAGE", "--from goes with a code");
+  if (byteStream(options) !== undefined) {
+    // One link over the cable or stdio, from the sender named by --allow or a paired one.
+    const link = await linkOverByteStream(node, options, { listen: true, peers: options.allow });
+    reporter.event(
+      "listening",
+      { via: link.remoteAddress, id: node.id },
+      `walkie: linked over ${link.remoteAddress}; waiting for the offer`,
+    );
+    return (await Promise.race([first, closedBeforeOffer(link)])).link;
+  }
   const control = await runningNode();
   if (control !== undefined) {
     const { inbox } = await control.get<{ inbox: string | null }>("/api/transfers");
@@ -187,8 +211,11 @@ async function receive(
     const result = await transfer.result;
     progress.stop();
     reportDone(transfer, result, reporter);
-    if (result.text !== undefined)
-      process.stdout.write(result.text.endsWith("\n") ? result.text : `${result.text}\n`);
+    if (result.text !== undefined) {
+      // Over --stdio, stdout is the link: the text goes to stderr.
+      const out = options.stdio === true ? process.stderr : process.stdout;
+      out.write(result.text.endsWith("\n") ? result.text : `${result.text}\n`);
+    }
     await transfer.link.close();
     await node.close();
     if (result.failed > 0) {

@@ -1,8 +1,7 @@
-import { networkInterfaces } from "node:os";
 import type { Command } from "commander";
 import {
+  type CodeWaitSession,
   ConfigError,
-  formatAddress,
   type Link,
   parseAddress,
   type SendSource,
@@ -16,13 +15,22 @@ import {
   waitForCodeLink,
 } from "../../index.js";
 import { onInterrupt, openNode, portOption, runningNode } from "../context.js";
-import { describeOffer, dialTarget } from "../files/common.js";
+import { describeOffer } from "../files/common.js";
 import { progressMode, reportDone, showProgress } from "../files/progress.js";
 import { resumeHint } from "../files/resume-hint.js";
 import { sendThroughNode } from "../files/send-via-node.js";
+import {
+  addByteStreamOptions,
+  type ByteStreamOptions,
+  byteStream,
+  dialTo,
+  linkOverByteStream,
+  releaseByteStreams,
+} from "../link-options.js";
 import { createReporter, EXIT_FAILURE, fail, type Reporter } from "../output.js";
+import { reachableAddresses } from "../reachable-addresses.js";
 
-interface SendOptions {
+interface SendOptions extends ByteStreamOptions {
   to?: string;
   peer?: string;
   text?: string;
@@ -36,13 +44,15 @@ interface SendOptions {
 }
 
 export function registerSend(program: Command): void {
-  program
-    .command("send")
+  addByteStreamOptions(program.command("send"))
     .argument("[paths...]", "files and folders to send; - sends stdin as one file")
     .description(
       "send files, folders or a text: to a paired peer, or to whoever has the one-time code",
     )
-    .option("--to <peer|host:port>", "send straight to a paired peer (name or ID) or an address")
+    .option(
+      "--to <peer|host:port>",
+      "send straight to a paired peer (name or ID) or an address; over --serial/--stdio/--via: the peer expected at the other end",
+    )
     .option("--peer <peer>", "with --to HOST:PORT: the device expected to answer")
     .option("--text <text>", "send a short text instead of files")
     .option("--name <name>", "with -: the name of the file made from stdin", "stdin")
@@ -69,10 +79,7 @@ export function registerSend(program: Command): void {
         }
         const node = await openNode();
         node.on("warning", (err: unknown) => reporter.warn(err));
-        const link =
-          options.to !== undefined
-            ? await dialTarget(node, options.to, options.peer)
-            : await waitWithCode(node, options, reporter);
+        const link = await connect(node, options, reporter);
         reporter.event(
           "connected",
           { peer: link.peer.id, name: link.peer.name, address: link.remoteAddress },
@@ -84,13 +91,30 @@ export function registerSend(program: Command): void {
       } catch (err: unknown) {
         fail(resumeHint(err, transfer), json);
       }
+      await releaseByteStreams();
       process.exit();
     });
 }
 
-/** Files to a paired peer by name can go through a running node. */
+/**
+ * The link to send on: to a peer by name or address over TCP, to the peer at
+ * the other end of a byte stream, or to whoever joins with a fresh code.
+ */
+async function connect(node: WalkieNode, options: SendOptions, reporter: Reporter): Promise<Link> {
+  if (byteStream(options) !== undefined && options.to !== undefined) {
+    if (options.peer !== undefined) {
+      throw new ConfigError("ERR_USAGE", "over a byte stream --to names the peer; drop --peer");
+    }
+    return linkOverByteStream(node, options, { listen: false, peers: [options.to] });
+  }
+  if (options.to !== undefined) return dialTo(node, options.to, options.peer);
+  return waitWithCode(node, options, reporter);
+}
+
+/** Files to a paired peer by name can go through a running node (over TCP). */
 function viaNode(paths: string[], options: SendOptions): boolean {
   if (options.to === undefined || options.text !== undefined || paths.includes("-")) return false;
+  if (byteStream(options) !== undefined) return false;
   try {
     parseAddress(options.to);
     return false;
@@ -112,6 +136,12 @@ async function readSource(
     throw new ConfigError("ERR_USAGE", "give files or folders to send, - for stdin, or --text");
   if (paths.includes("-")) {
     if (paths.length > 1) throw new ConfigError("ERR_USAGE", "- (stdin) is sent alone");
+    if (options.stdio === true) {
+      throw new ConfigError(
+        "ERR_USAGE",
+        "with --stdio, stdin is the link: send files instead of -",
+      );
+    }
     return streamSource(process.stdin, options.name ?? "stdin");
   }
   return scanPaths(paths, {
@@ -128,34 +158,47 @@ async function waitWithCode(
 ): Promise<Link> {
   if (options.peer !== undefined)
     throw new ConfigError("ERR_USAGE", "--peer goes with --to HOST:PORT");
+  const transport = byteStream(options);
   const session = await waitForCodeLink(node, {
     host: options.host,
     port: portOption("--port", options.port ?? "0"),
+    transport,
   });
   onInterrupt(() => session.close());
-  const addresses = reachableAddresses(options.host ?? "::", session.port);
-  const { code } = session;
-  reporter.event("code", { code, nameplate: session.nameplate, port: session.port, addresses });
-  if (options.json !== true) {
-    const lines = [
-      `Code: ${code}`,
-      "On the other device, run:",
-      `    walkie receive ${code}`,
-      ...(addresses[0]
-        ? [
-            "or, where discovery on the LAN does not work:",
-            `    walkie receive ${code} --from ${addresses[0]}`,
-          ]
-        : []),
-      "Waiting for the receiver (Ctrl-C to stop). The code works once.",
-    ];
-    process.stderr.write(`${lines.join("\n")}\n`);
-  }
+  showCode(session, options, reporter, transport?.name);
   try {
     return await session.link;
   } finally {
     await session.close();
   }
+}
+
+/** The code and the receive command for it, on stderr (stdout may be the link). */
+function showCode(
+  session: CodeWaitSession,
+  options: SendOptions,
+  reporter: Reporter,
+  via: string | undefined,
+): void {
+  const { code, nameplate, port } = session;
+  const addresses = via === undefined ? reachableAddresses(options.host ?? "::", port) : [];
+  reporter.event(
+    "code",
+    via === undefined ? { code, nameplate, port, addresses } : { code, nameplate, via },
+  );
+  if (options.json === true) return;
+  const lines = [`Code: ${code}`, "On the other device, run:"];
+  if (via !== undefined) {
+    lines.push(`    walkie receive ${code} --serial <its end of the cable>   (or --stdio / --via)`);
+  } else {
+    lines.push(`    walkie receive ${code}`);
+    if (addresses[0]) {
+      lines.push("or, where discovery on the LAN does not work:");
+      lines.push(`    walkie receive ${code} --from ${addresses[0]}`);
+    }
+  }
+  lines.push("Waiting for the receiver (Ctrl-C to stop). The code works once.");
+  process.stderr.write(`${lines.join("\n")}\n`);
 }
 
 async function send(
@@ -216,14 +259,4 @@ async function send(
   } finally {
     progress.stop();
   }
-}
-
-/** HOST:PORT the receiver could use with --from: the listening host, else this machine's addresses. */
-function reachableAddresses(host: string, port: number): string[] {
-  if (host !== "::" && host !== "0.0.0.0") return [formatAddress(host, port)];
-  const all = Object.values(networkInterfaces()).flatMap((infos) => infos ?? []);
-  const usable = all.filter((info) => !info.internal && !/^fe[89ab]/i.test(info.address));
-  usable.sort((a, b) => Number(a.family === "IPv6") - Number(b.family === "IPv6"));
-  const addresses = usable.map((info) => formatAddress(info.address, port));
-  return addresses.length > 0 ? addresses : [formatAddress("127.0.0.1", port)];
 }

@@ -1,44 +1,11 @@
 /**
- * What `walkie send` and `walkie receive` share: reaching a peer given as a
- * name or HOST:PORT, the offer in words, and the yes/no question.
+ * What `walkie send` and `walkie receive` share: the offer in words, and the
+ * yes/no question.
  */
 import { createInterface } from "node:readline";
-import {
-  ConfigError,
-  type Link,
-  parseAddress,
-  type ReceiveTransfer,
-  type Transfer,
-  type WalkieNode,
-} from "../../index.js";
-import { peerIdFor } from "../context.js";
+import type { ReceiveTransfer, Transfer } from "../../index.js";
 import type { Reporter } from "../output.js";
 import { formatBytes, plural } from "./format.js";
-
-/** A paired peer by name or ID (found on the LAN or at its last address), or HOST:PORT. */
-export async function dialTarget(
-  node: WalkieNode,
-  to: string,
-  expected: string | undefined,
-): Promise<Link> {
-  let address: { host: string; port: number } | undefined;
-  try {
-    address = parseAddress(to);
-  } catch {
-    if (expected !== undefined)
-      throw new ConfigError("ERR_USAGE", "--peer goes with --to HOST:PORT only");
-    return node.dialPeer(to);
-  }
-  if (expected !== undefined)
-    return node.dial({ ...address, peer: await peerIdFor(node, expected) });
-  if ((await node.peers.list()).length === 0) {
-    throw new ConfigError(
-      "ERR_USAGE",
-      "--to HOST:PORT needs --peer DEVICE-ID (this device has no paired peers to accept)",
-    );
-  }
-  return node.dial({ ...address });
-}
 
 /** One line naming what is offered, e.g. `3 files and 1 folder, 12 MiB: photos, notes.txt`. */
 export function describeOffer(transfer: Transfer): string {
