@@ -1,17 +1,17 @@
 /**
- * One-time links by code, for a single exchange such as `walkie send` /
- * `walkie receive`. As in pairing (pairing.ts), the waiting side listens and
- * announces the code's nameplate on the LAN, the other side joins by the
- * code (found by nameplate, or at HOST:PORT), and the PAKE proves both know
- * it, which authenticates both static keys. Unlike pairing, neither side
- * stores the other as a paired peer: the link is handed to the caller and
- * trust ends with it. The waiting side takes one attempt: a wrong code
- * burns it.
+ * One-time links by code (PROTOCOL.md "Pairing (mode 1)"): the waiting side
+ * listens and announces the code's nameplate on the LAN; the other side joins
+ * by the code (found by nameplate, dialled at HOST:PORT, or over a byte
+ * stream), and the link's PAKE proves both know it, which authenticates both
+ * static keys. The link is handed to the caller: `walkie send` / `receive`
+ * use it for one exchange and trust ends with it; pairing (pairing.ts) stores
+ * the peer. The waiting side takes one attempt: a wrong code burns it.
  */
 import type { Duplex } from "node:stream";
 import { generateCode, parseCode } from "../crypto/one-time-code.js";
 import { ConfigError, HandshakeError, WalkieError } from "../errors.js";
 import {
+  type CodeSlot,
   createCodeSlot,
   type Link,
   LinkMode,
@@ -26,11 +26,22 @@ import {
   parseAddress,
   type TcpListener,
 } from "../transport/index.js";
-import { announceOnLan, dialAddresses, findNameplate, type LanAnnouncement } from "./lan.js";
-import type { PairingNode } from "./pairing.js";
+import {
+  announceOnLan,
+  dialAddresses,
+  findNameplate,
+  type LanAnnouncement,
+  type LanSelf,
+} from "./lan.js";
+import type { ConnectOptions } from "./node.js";
 
 /** What a code link needs of a node (no peer store). */
-export type CodeLinkNode = Omit<PairingNode, "peers">;
+export interface CodeLinkNode extends LanSelf {
+  /** Whether mDNS may be used. */
+  readonly discovery: boolean;
+  connect(transport: Duplex, options: ConnectOptions): Promise<Link>;
+  emit(event: "warning", err: unknown): boolean;
+}
 
 export interface CodeWaitOptions {
   /** @default "::" (every interface) */
@@ -53,8 +64,12 @@ export interface CodeWaitOptions {
 export interface CodeWaitSession {
   readonly code: string;
   readonly nameplate: number;
+  /** The TCP port listened on; 0 over a byte stream. */
   readonly port: number;
-  /** The link, once the other side joined with the right code; rejects if the code burned or on close(). */
+  /**
+   * The link, once the other side joined with the right code; rejects if the
+   * code burned (ERR_BAD_CODE), the link failed, or on close() (ERR_CODE_CANCELLED).
+   */
   readonly link: Promise<Link>;
   /** Stops waiting (if still waiting), says goodbye on mDNS, closes the listener; the link stays. */
   close(): Promise<void>;
@@ -73,6 +88,7 @@ export interface CodeJoinOptions {
   transport?: { open: () => Promise<Duplex>; name: string };
 }
 
+/** Unfinished code handshakes at once; more are dropped (one attempt counts anyway). */
 const MAX_PENDING = 64;
 
 /** Waits with a code for one link. @throws ConfigError ERR_BAD_CODE */
@@ -83,18 +99,18 @@ export async function waitForCodeLink(
   const code = parseCode(options.code ?? generateCode());
   let listener: TcpListener | undefined;
   let announcement: LanAnnouncement | undefined;
-  const slot = createCodeSlot(await pairingScalar(code.normalized), () => {
-    // Used or burned: no more attempts, and the nameplate goes away.
-    listener?.server.close();
+  const slot = createCodeSlot(await pairingScalar(code.normalized), (correct) => {
+    // Burned: no more attempts. Used: later ones are refused in the handshake
+    // (ERR_CODE_USED) until the link is up and the listener closes.
+    if (!correct) listener?.server.close();
     announcement?.setNameplate(null);
   });
   let settle!: { resolve: (link: Link) => void; reject: (err: unknown) => void };
   const link = new Promise<Link>((resolve, reject) => {
     settle = { resolve, reject };
   });
-  link.catch(() => {});
+  link.catch(() => {}); // the caller hears it through `link`
   let done = false;
-  let pending = 0;
   const finish = (outcome: { link: Link } | { err: unknown }): void => {
     if (done) {
       if ("link" in outcome) outcome.link.destroy(); // cannot happen: one attempt only
@@ -106,66 +122,47 @@ export async function waitForCodeLink(
     if ("link" in outcome) settle.resolve(outcome.link);
     else settle.reject(outcome.err);
   };
+  const accept = (duplex: Duplex, remoteAddress: string, codeSlot: CodeSlot): Promise<Link> =>
+    node.connect(duplex, {
+      isInitiator: false,
+      mode: LinkMode.Code,
+      codeSlot,
+      verifyPeer: notSelf(node.id),
+      remoteAddress,
+    });
+
   if (options.transport !== undefined) {
     const { open, name } = options.transport;
     open()
-      .then((duplex) =>
-        node.connect(duplex, {
-          isInitiator: false,
-          mode: LinkMode.Code,
-          codeSlot: slot,
-          verifyPeer: notSelf(node.id),
-          remoteAddress: name,
-        }),
-      )
+      .then((duplex) => accept(duplex, name, slot))
       .then((up) => finish({ link: up }))
       .catch((err: unknown) => finish({ err }));
-    setImmediate(warmUpPake);
-    return {
-      code: code.normalized,
-      nameplate: code.nameplate,
-      port: 0,
-      link,
-      async close() {
-        finish({ err: new WalkieError("ERR_CODE_CANCELLED", "stopped waiting for the code") });
-      },
-    };
-  }
-  listener = await listenTcp({ host: options.host, port: options.port }, (socket) => {
-    if (pending >= MAX_PENDING) {
-      socket.destroy();
-      return;
+  } else {
+    let pending = 0;
+    listener = await listenTcp({ host: options.host, port: options.port }, (socket) => {
+      if (pending >= MAX_PENDING) {
+        socket.destroy();
+        return;
+      }
+      pending++;
+      const attempt = trackAttempt(slot);
+      const from = formatAddress(socket.remoteAddress ?? "?", socket.remotePort ?? 0);
+      accept(socket, from, attempt)
+        .then((up) => finish({ link: up }))
+        // Refused attempts (after a burn, malformed) do not end the wait; a checked one does.
+        .catch((err: unknown) => (attempt.checked ? finish({ err }) : node.emit("warning", err)))
+        .finally(() => pending--);
+    });
+    if (node.discovery && options.announce !== false) {
+      announcement = announceOnLan(node, listener.port, (err) => node.emit("warning", err));
+      announcement.setNameplate(code.nameplate);
     }
-    pending++;
-    let checked = false;
-    node
-      .connect(socket, {
-        isInitiator: false,
-        mode: LinkMode.Code,
-        codeSlot: {
-          w: slot.w,
-          refusal: () => slot.refusal(),
-          settle(correct) {
-            checked = true;
-            slot.settle(correct);
-          },
-        },
-        verifyPeer: notSelf(node.id),
-        remoteAddress: formatAddress(socket.remoteAddress ?? "?", socket.remotePort ?? 0),
-      })
-      .then((up) => finish({ link: up }))
-      .catch((err: unknown) => (checked ? finish({ err }) : node.emit("warning", err)))
-      .finally(() => pending--);
-  });
-  if (node.discovery && options.announce !== false) {
-    announcement = announceOnLan(node, listener.port, (err) => node.emit("warning", err));
-    announcement.setNameplate(code.nameplate);
   }
-  setImmediate(warmUpPake);
+  setImmediate(warmUpPake); // while the other side types the code
   return {
     code: code.normalized,
     nameplate: code.nameplate,
-    port: listener.port,
+    port: listener?.port ?? 0,
     link,
     async close() {
       finish({ err: new WalkieError("ERR_CODE_CANCELLED", "stopped waiting for the code") });
@@ -174,20 +171,27 @@ export async function waitForCodeLink(
   };
 }
 
-/** Joins the side waiting with `code` and returns the link (nothing is stored). */
+/**
+ * Joins the side waiting with `code` and returns the link (nothing is
+ * stored); over TCP its `remoteAddress` is the address dialled.
+ * @throws ERR_BAD_CODE, ERR_PEER_UNREACHABLE, ERR_DISCOVERY_TIMEOUT and the other link errors
+ */
 export async function joinCodeLink(node: CodeLinkNode, options: CodeJoinOptions): Promise<Link> {
   const code = parseCode(options.code);
+  // scrypt (about 90 ms) runs while the other side is found and dialled.
   const w = pairingScalar(code.normalized);
   w.catch(() => {});
-  setImmediate(warmUpPake);
-  if (options.transport !== undefined) {
-    return node.connect(await options.transport.open(), {
+  setImmediate(warmUpPake); // on this thread, while scrypt runs on another
+  const join = (duplex: Duplex, remoteAddress: string): Promise<Link> =>
+    node.connect(duplex, {
       isInitiator: true,
       mode: LinkMode.Code,
       codeScalar: w,
       verifyPeer: notSelf(node.id),
-      remoteAddress: options.transport.name,
+      remoteAddress,
     });
+  if (options.transport !== undefined) {
+    return join(await options.transport.open(), options.transport.name);
   }
   let targets: string[];
   if (options.host !== undefined) {
@@ -199,26 +203,36 @@ export async function joinCodeLink(node: CodeLinkNode, options: CodeJoinOptions)
     const found = await findNameplate(node, code.nameplate, options.discoveryTimeoutMs ?? 10_000);
     targets = dialAddresses(found);
   }
-  let lastError: unknown = new WalkieError("ERR_DISCOVERY", "the other side has no address");
+  let lastError: unknown = new WalkieError(
+    "ERR_PEER_UNREACHABLE",
+    `the device waiting with nameplate ${code.nameplate} announced no usable address`,
+  );
   for (const target of targets) {
     const { host, port } = parseAddress(target);
-    let socket: Awaited<ReturnType<typeof dialTcp>>;
+    let socket: Duplex;
     try {
       socket = await dialTcp({ host, port, timeoutMs: options.dialTimeoutMs ?? 10_000 });
     } catch (err: unknown) {
       lastError = err;
-      continue;
+      continue; // another address of the same device may answer
     }
     // Once connected, never retry: the code allows one attempt.
-    return node.connect(socket, {
-      isInitiator: true,
-      mode: LinkMode.Code,
-      codeScalar: w,
-      verifyPeer: notSelf(node.id),
-      remoteAddress: target,
-    });
+    return join(socket, target);
   }
   throw lastError;
+}
+
+/** A view of the shared slot that remembers whether this connection's attempt was checked. */
+function trackAttempt(slot: CodeSlot): CodeSlot & { checked: boolean } {
+  return {
+    w: slot.w,
+    checked: false,
+    refusal: () => slot.refusal(),
+    settle(correct) {
+      this.checked = true;
+      slot.settle(correct);
+    },
+  };
 }
 
 function notSelf(id: string): (peer: PeerInfo) => void {
