@@ -160,6 +160,27 @@ async function policyFor(node: WalkieNode, role: ByteStreamRole): Promise<PeerPo
 }
 
 /**
+ * Who may link to a TCP listener: the device IDs of `allow` (IDs or paired
+ * names), or undefined for every paired peer, of which there must be one.
+ * `flag` names the listening option in the error (`--listen`, `--serve`).
+ * @throws ConfigError ERR_USAGE
+ */
+export async function listenAllowList(
+  node: WalkieNode,
+  allow: readonly string[] | undefined,
+  flag: string,
+): Promise<string[] | undefined> {
+  if (allow !== undefined) return Promise.all(allow.map((text) => peerIdFor(node, text)));
+  if ((await node.peers.list()).length === 0) {
+    throw new ConfigError(
+      "ERR_USAGE",
+      `${flag} without --allow accepts paired peers, and this device has none (walkie pair, or --allow DEVICE-ID)`,
+    );
+  }
+  return undefined;
+}
+
+/**
  * Dials over TCP: `to` is a paired peer (name, ID or prefix, found on the LAN
  * or at its last address) or HOST:PORT; at HOST:PORT, `expected` (an ID or
  * paired name) must answer, else any paired peer.

@@ -12,13 +12,14 @@ import {
   type WalkieError,
   type WalkieNode,
 } from "../../index.js";
-import { onInterrupt, openNode, peerIdFor, portOption } from "../context.js";
+import { onInterrupt, openNode, portOption } from "../context.js";
 import {
   addByteStreamOptions,
   type ByteStreamOptions,
   byteStreamKind,
   dialTo,
   linkOverByteStream,
+  listenAllowList,
   releaseByteStreams,
 } from "../link-options.js";
 import { createReporter, fail, type Reporter } from "../output.js";
@@ -207,15 +208,7 @@ async function serve(node: WalkieNode, options: ForwardOptions, reporter: Report
     return;
   }
   const port = portOption("--port", options.port ?? "0");
-  const allow = options.allow
-    ? await Promise.all(options.allow.map((text) => peerIdFor(node, text)))
-    : undefined;
-  if (allow === undefined && (await node.peers.list()).length === 0) {
-    throw new ConfigError(
-      "ERR_USAGE",
-      "--serve without --allow accepts paired peers, and this device has none (walkie pair, or --allow DEVICE-ID)",
-    );
-  }
+  const allow = await listenAllowList(node, options.allow, "--serve");
   node.on("link", (link: Link) => reportLinked(link, reporter));
   node.on("link-error", (err: unknown) => reporter.warn(err));
   const listener = await node.listen({

@@ -6,18 +6,19 @@ import {
   type Link,
   type MuxStream,
   PIPE_SERVICE,
-  parseAddress,
   pipeStreams,
   WalkieError,
   type WalkieNode,
 } from "../../index.js";
-import { onInterrupt, openNode, peerIdFor, portOption } from "../context.js";
+import { onInterrupt, openNode, portOption } from "../context.js";
 import { dataInput, dataOutput } from "../data-stdio.js";
 import {
   addByteStreamOptions,
   type ByteStreamOptions,
   byteStreamKind,
+  dialTo,
   linkOverByteStream,
+  listenAllowList,
   releaseByteStreams,
 } from "../link-options.js";
 import { createReporter, fail, type Reporter } from "../output.js";
@@ -108,45 +109,14 @@ async function dialPeer(node: WalkieNode, options: PipeOptions, reporter: Report
   if (!options.to) {
     throw new ConfigError("ERR_USAGE", "give --listen, or --to PEER (or --to HOST:PORT)");
   }
-  const link = await dial(node, options.to, options.peer);
+  const link = await dialTo(node, options.to, options.peer);
   reportConnected(link, reporter);
   return { link, stream: link.openStream(PIPE_SERVICE) };
 }
 
-/** A paired peer by name or ID (found on the LAN or at its last address), or HOST:PORT. */
-async function dial(node: WalkieNode, to: string, expected: string | undefined): Promise<Link> {
-  let address: { host: string; port: number } | undefined;
-  try {
-    address = parseAddress(to);
-  } catch {
-    if (expected !== undefined) {
-      throw new ConfigError("ERR_USAGE", "--peer goes with --to HOST:PORT only");
-    }
-    return node.dialPeer(to);
-  }
-  if (expected !== undefined) {
-    return node.dial({ ...address, peer: await peerIdFor(node, expected) });
-  }
-  if ((await node.peers.list()).length === 0) {
-    throw new ConfigError(
-      "ERR_USAGE",
-      "--to HOST:PORT needs --peer DEVICE-ID (this device has no paired peers to accept)",
-    );
-  }
-  return node.dial({ ...address });
-}
-
 async function listenForPeer(node: WalkieNode, options: PipeOptions, reporter: Reporter) {
   const port = portOption("--port", options.port ?? "0");
-  const allow = options.allow
-    ? await Promise.all(options.allow.map((text) => peerIdFor(node, text)))
-    : undefined;
-  if (allow === undefined && (await node.peers.list()).length === 0) {
-    throw new ConfigError(
-      "ERR_USAGE",
-      "--listen without --allow accepts paired peers, and this device has none (walkie pair, or --allow DEVICE-ID)",
-    );
-  }
+  const allow = await listenAllowList(node, options.allow, "--listen");
   return new Promise<{ link: Link; stream: MuxStream }>((resolve, reject) => {
     let taken = false;
     node.handle(PIPE_SERVICE, (stream, link) => {
