@@ -6,10 +6,11 @@
  * (pake-exchange.ts) runs first and keys Noise XXpsk3.
  */
 import type { Duplex } from "node:stream";
-import { decode, encode } from "cborg";
+import { encode } from "cborg";
 import { deviceIdFromPublicKey } from "../crypto/device-id.js";
 import { HandshakeState, type KeyPair } from "../crypto/noise/index.js";
 import { HandshakeError, WalkieError } from "../errors.js";
+import { decodeCborStrict } from "../services/strict-cbor.js";
 import { encodeGoAway } from "../wire/index.js";
 import { MessageReader } from "./message-reader.js";
 import { type CodeSlot, initiatePake, type PakeInitiation, respondPake } from "./pake-exchange.js";
@@ -228,7 +229,8 @@ function peerInfo(state: HandshakeState, payload: Buffer): PeerInfo {
   }
   let hello: unknown;
   try {
-    hello = decode(payload, { strict: true, useMaps: false, rejectDuplicateMapKeys: true });
+    // Strict: a name that is not valid UTF-8 is refused, not silently mended.
+    hello = decodeCborStrict(payload, "ERR_HANDSHAKE_PAYLOAD", { maxDepth: 2 });
   } catch (err: unknown) {
     throw new HandshakeError("ERR_HANDSHAKE_PAYLOAD", "the peer's hello is not valid CBOR", {
       cause: err,

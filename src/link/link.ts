@@ -36,6 +36,14 @@ export interface LinkTimers {
   keepaliveMs?: number;
   /** No traffic for keepalive plus this long ends the link. @default 30000 */
   keepaliveTimeoutMs?: number;
+  /**
+   * A record begun but not finished, with no byte arriving for this long,
+   * ends the link (ERR_PEER_TIMEOUT): on a serial line a corrupted length
+   * byte would otherwise wait for bytes that never come. Shorter than the
+   * keepalive interval, so the peer's pings cannot hide it.
+   * @default min(10000, keepaliveMs / 2)
+   */
+  recordStallMs?: number;
 }
 
 export interface LinkInit extends LinkTimers {
@@ -85,6 +93,8 @@ export class Link extends EventEmitter {
   private waitingForDrain = false;
   private remoteGoAwayCode: string | undefined;
   private keepalive: NodeJS.Timeout | undefined;
+  private readonly recordStallMs: number;
+  private recordStall: NodeJS.Timeout | undefined;
   private confirm!: () => void;
   private refuse!: (err: Error) => void;
   private closeError: WalkieError | undefined;
@@ -117,6 +127,7 @@ export class Link extends EventEmitter {
       },
       onIdle: () => this.transport.end(),
     });
+    this.recordStallMs = init.recordStallMs ?? Math.min(10_000, (init.keepaliveMs ?? 15_000) / 2);
     this.wireTransport(init.leftover);
     this.startKeepalive(init);
     // The responder speaks first after the handshake, so the initiator knows
@@ -264,6 +275,7 @@ export class Link extends EventEmitter {
       this.tellPeerAndDestroy(err);
       return;
     }
+    this.watchPartialRecord();
     const code = this.remoteGoAwayCode;
     if (code !== undefined && code !== "OK" && this.closeError === undefined) {
       this.destroy(goAwayError(code, this.peer.name));
@@ -271,6 +283,39 @@ export class Link extends EventEmitter {
     }
     // Checked after the GOAWAY test: a refusal must not count as confirmation.
     if (this.recordsReceived > 0) this.confirm();
+  }
+
+  /** Arms (or pushes back) the stall timer while a record is half received. */
+  private watchPartialRecord(): void {
+    if (this.opener.partialBytes === 0) {
+      if (this.recordStall !== undefined) {
+        clearTimeout(this.recordStall);
+        this.recordStall = undefined;
+      }
+      return;
+    }
+    if (this.recordStall !== undefined) {
+      this.recordStall.refresh();
+      return;
+    }
+    this.recordStall = setTimeout(() => {
+      // Bytes may be waiting in the kernel while this process was busy:
+      // let the poll phase read them before calling the line stalled.
+      const bytesIn = this.bytesIn;
+      setImmediate(() => this.partialRecordStalled(bytesIn));
+    }, this.recordStallMs);
+    this.recordStall.unref();
+  }
+
+  private partialRecordStalled(bytesInBefore: number): void {
+    if (this.closed || this.opener.partialBytes === 0) return;
+    if (this.bytesIn !== bytesInBefore) return; // receive() re-armed the timer
+    this.tellPeerAndDestroy(
+      new LinkError(
+        "ERR_PEER_TIMEOUT",
+        `${this.peer.name} stopped halfway through a record (${this.opener.partialBytes} bytes, then nothing for ${this.recordStallMs} ms): a corrupted length or a stalled line`,
+      ),
+    );
   }
 
   private scheduleFlush(): void {
@@ -332,6 +377,7 @@ export class Link extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.keepalive);
+    clearTimeout(this.recordStall);
     this.mux.destroy(this.closeError);
     this.refuse(
       this.closeError ??

@@ -86,6 +86,11 @@ export class RecordOpener {
     this.key = createSecretKey(key);
   }
 
+  /** Bytes of a record begun but not complete yet (0 between records). */
+  get partialBytes(): number {
+    return this.pendingBytes;
+  }
+
   /**
    * Feeds received bytes; calls `onRecord` with each authenticated plaintext
    * in order. Throws WireError (ERR_RECORD_SIZE, ERR_DECRYPT) on bad input,

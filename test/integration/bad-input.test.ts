@@ -234,6 +234,11 @@ for (const [name, hello] of [
   ["a hello that is not CBOR", Buffer.from([0xff, 0xfe, 0xfd])],
   ["a hello without a name", Buffer.from(encode({ v: 1 }))],
   ["a hello over 1,024 bytes", Buffer.from(encode({ v: 1, name: "x".repeat(2000) }))],
+  // {"v": 1, "name": <text string of the bytes ff fe>}: not UTF-8
+  [
+    "a hello whose name is not UTF-8",
+    Buffer.from([0xa2, 0x61, 0x76, 0x01, 0x64, 0x6e, 0x61, 0x6d, 0x65, 0x62, 0xff, 0xfe]),
+  ],
 ] as const) {
   test(`${name}: ERR_HANDSHAKE_PAYLOAD, and the node keeps serving`, async () => {
     const failed = nextLinkError(victim);
