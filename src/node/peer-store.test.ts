@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
@@ -49,6 +51,31 @@ describe("peer store", () => {
       (await store.list()).map((p) => p.name),
       ["carol"],
     );
+  });
+
+  test("two processes adding peers to one home at once lose none of them (the file lock)", async () => {
+    const home = tempDir();
+    const storeModule = new URL("./peer-store.ts", import.meta.url).href;
+    const noiseModule = new URL("../crypto/noise/index.ts", import.meta.url).href;
+    const adder = (label: string) => {
+      const script = `
+        const { PeerStore } = await import(${JSON.stringify(storeModule)});
+        const { generateKeyPair } = await import(${JSON.stringify(noiseModule)});
+        const store = PeerStore.inHome(${JSON.stringify(home)});
+        for (let i = 0; i < 40; i++) {
+          await store.add({ name: "${label}" + i, publicKey: generateKeyPair().publicKey });
+        }`;
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", "--input-type=module", "-e", script],
+        { stdio: ["ignore", "ignore", "inherit"] },
+      );
+      return once(child, "exit").then(([code]) => code);
+    };
+    assert.deepEqual(await Promise.all([adder("a"), adder("b")]), [0, 0]);
+    const names = (await PeerStore.inHome(home).list()).map((peer) => peer.name);
+    assert.equal(names.length, 80, `kept ${names.length} of 80`);
+    assert.equal(new Set(names).size, 80);
   });
 
   test("pairing again with the same key updates the entry, keeping its first pairing time", async () => {

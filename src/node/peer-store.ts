@@ -3,8 +3,11 @@
  * `<stateDir>/peers.json` (mode 0600): name, public key, device ID, when
  * paired, when and where last seen. Every read parses and checks the whole
  * file, so a change by another process (a pairing, an unpair) counts at
- * once; every change is a read-modify-write replaced atomically. A file that
- * does not parse is an error (ERR_PEER_STORE), never a silent reset.
+ * once; every change is a read-modify-write replaced atomically, under a
+ * lock (`peers.json.lock`, proper-lockfile) so that two processes on one
+ * home (`walkie up` and a `walkie unpair`, say) never lose each other's
+ * change. A file that does not parse is an error (ERR_PEER_STORE), never a
+ * silent reset.
  *
  * A node holding many links reads and notes links often: a file that has not
  * changed since it was last parsed (same inode, size and mtime) is not parsed
@@ -13,6 +16,7 @@
  */
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { lock } from "proper-lockfile";
 import { deviceIdFromPublicKey } from "../crypto/device-id.js";
 import { ConfigError } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
@@ -49,6 +53,10 @@ const FILE_NAME = "peers.json";
 const VERSION = 1;
 const MAX_ADDRESSES = 5;
 const MAX_PEERS = 10_000;
+/** A lock not refreshed for this long belongs to a process that died. */
+const LOCK_STALE_MS = 10_000;
+/** How long to wait for another process's change (each takes milliseconds). */
+const LOCK_RETRIES = { retries: 100, minTimeout: 5, maxTimeout: 100, factor: 1.5 };
 
 interface PeerRecord {
   id: string;
@@ -69,7 +77,7 @@ interface SeenNote {
 
 /** The peers.json of one state folder. */
 export class PeerStore {
-  /** Changes from this process, one at a time (another process may still interleave). */
+  /** Changes from this process, one at a time (other processes wait on the file lock). */
   private queue: Promise<unknown> = Promise.resolve();
   /** The records as last read or written, with the file version they came from. */
   private cache: { version: string; records: PeerRecord[] } | undefined;
@@ -159,12 +167,37 @@ export class PeerStore {
     apply: (records: PeerRecord[]) => { records: PeerRecord[] | undefined; value: T },
   ): Promise<T> {
     const run = this.queue.then(async () => {
-      const { records, value } = apply(await this.read());
-      if (records) await this.write(records);
-      return value;
+      const release = await this.lock();
+      try {
+        const { records, value } = apply(await this.read());
+        if (records) await this.write(records);
+        return value;
+      } finally {
+        await release().catch(() => {}); // a lock taken over as stale: our write is atomic anyway
+      }
     });
     this.queue = run.catch(() => {});
     return run;
+  }
+
+  /** Takes the cross-process lock of the store. @throws ConfigError ERR_PEER_STORE */
+  private async lock(): Promise<() => Promise<void>> {
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    try {
+      return await lock(this.path, {
+        realpath: false, // the store may not exist yet
+        lockfilePath: `${this.path}.lock`,
+        stale: LOCK_STALE_MS,
+        retries: LOCK_RETRIES,
+        onCompromised: () => {}, // only the lock's refresh failed; the write stays atomic
+      });
+    } catch (err: unknown) {
+      throw new ConfigError(
+        "ERR_PEER_STORE",
+        `the peer store ${this.path} stays locked by another process (${this.path}.lock)`,
+        { cause: err },
+      );
+    }
   }
 
   private async read(): Promise<PeerRecord[]> {
@@ -187,7 +220,6 @@ export class PeerStore {
   }
 
   private async write(records: PeerRecord[]): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     const file = { version: VERSION, peers: records };
     // Not cached as written: another process may replace the file right after us.
     this.cache = undefined;
