@@ -3,7 +3,7 @@
  * link with its own throughput and RTT, and the errors seen since the start.
  */
 import { useEffect } from "preact/hooks";
-import { bytes, duration, ms, rate } from "../format.js";
+import { bytes, duration, rate } from "../format.js";
 import { href } from "../router.js";
 import {
   emptyHistory,
@@ -14,8 +14,7 @@ import {
   totalSeries,
   watchPeer,
 } from "../state.js";
-import { Chart } from "./chart.js";
-import { Tile } from "./peer-charts.js";
+import { RttChart, ThroughputChart, Tile } from "./peer-charts.js";
 
 export function MonitorPage() {
   const tick = lastTick.value;
@@ -36,14 +35,9 @@ export function MonitorPage() {
           value={node ? duration((Date.now() - Date.parse(node.startedAt)) / 1000) : "-"}
         />
       </div>
-      <Chart
+      <ThroughputChart
+        history={total}
         title="All links: throughput"
-        t={total.t}
-        series={[
-          { label: "in", values: total.rateIn, color: "var(--in)" },
-          { label: "out", values: total.rateOut, color: "var(--out)" },
-        ]}
-        format={rate}
         testId="total-throughput-chart"
       />
       <h2>Links</h2>
@@ -98,21 +92,8 @@ function LinkCard({ peerId, name }: { peerId: string; name: string }) {
           {link ? `${bytes(link.bytesIn)} in, ${bytes(link.bytesOut)} out` : ""}
         </span>
       </header>
-      <Chart
-        title="Throughput"
-        t={history.t}
-        series={[
-          { label: "in", values: history.rateIn, color: "var(--in)" },
-          { label: "out", values: history.rateOut, color: "var(--out)" },
-        ]}
-        format={rate}
-      />
-      <Chart
-        title="RTT"
-        t={history.t}
-        series={[{ label: "RTT", values: history.rttMs, color: "var(--rtt)" }]}
-        format={ms}
-      />
+      <ThroughputChart history={history} />
+      <RttChart history={history} title="RTT" />
     </div>
   );
 }

@@ -1,7 +1,7 @@
 /** One peer's link: live throughput and RTT, and the figures of each open link. */
 import { bytes, duration, ms, rate } from "../format.js";
 import { emptyHistory, lastTick, peerSeries } from "../state.js";
-import type { PairedPeerView } from "../types.js";
+import type { History, PairedPeerView } from "../types.js";
 import { Chart } from "./chart.js";
 
 export function PeerCharts({ peer }: { peer: PairedPeerView }) {
@@ -15,23 +15,8 @@ export function PeerCharts({ peer }: { peer: PairedPeerView }) {
         <Tile label="Out" value={rate(peer.rateOut)} />
         <Tile label="Streams" value={String(peer.streams)} />
       </div>
-      <Chart
-        title="Throughput"
-        t={history.t}
-        series={[
-          { label: "in", values: history.rateIn, color: "var(--in)" },
-          { label: "out", values: history.rateOut, color: "var(--out)" },
-        ]}
-        format={rate}
-        testId="peer-throughput-chart"
-      />
-      <Chart
-        title="Round-trip time"
-        t={history.t}
-        series={[{ label: "RTT", values: history.rttMs, color: "var(--rtt)" }]}
-        format={ms}
-        testId="peer-rtt-chart"
-      />
+      <ThroughputChart history={history} testId="peer-throughput-chart" />
+      <RttChart history={history} title="Round-trip time" testId="peer-rtt-chart" />
       {links.length > 0 ? (
         <table class="table">
           <thead>
@@ -68,5 +53,50 @@ export function Tile({ label, value, testId }: { label: string; value: string; t
       <div class="tile-label">{label}</div>
       <div class="tile-value">{value}</div>
     </div>
+  );
+}
+
+/** Bytes per second in and out over `history`'s times. */
+export function ThroughputChart({
+  history,
+  title = "Throughput",
+  testId,
+}: {
+  history: Pick<History, "t" | "rateIn" | "rateOut">;
+  title?: string;
+  testId?: string;
+}) {
+  return (
+    <Chart
+      title={title}
+      t={history.t}
+      series={[
+        { label: "in", values: history.rateIn, color: "var(--in)" },
+        { label: "out", values: history.rateOut, color: "var(--out)" },
+      ]}
+      format={rate}
+      testId={testId}
+    />
+  );
+}
+
+/** The round-trip time over `history`'s times. */
+export function RttChart({
+  history,
+  title,
+  testId,
+}: {
+  history: Pick<History, "t" | "rttMs">;
+  title: string;
+  testId?: string;
+}) {
+  return (
+    <Chart
+      title={title}
+      t={history.t}
+      series={[{ label: "RTT", values: history.rttMs, color: "var(--rtt)" }]}
+      format={ms}
+      testId={testId}
+    />
   );
 }
