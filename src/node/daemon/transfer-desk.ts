@@ -9,7 +9,7 @@
  */
 import { EventEmitter } from "node:events";
 import { LinkError } from "../../errors.js";
-import type { Link, MuxStream } from "../../link/index.js";
+import type { Link } from "../../link/index.js";
 import {
   FilesReceiver,
   type ReceiveTransfer,
@@ -61,21 +61,14 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
   private readonly records = new Map<string, TransferRecord>();
   private readonly answers = new Map<string, (yes: boolean) => void>();
   private readonly outgoing = new Map<string, Outgoing>();
-  private readonly controls = new WeakMap<ReceiveTransfer, MuxStream>();
   private readonly byTransfer = new WeakMap<ReceiveTransfer, TransferRecord>();
   private readonly resendTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: TransferDeskOptions) {
     super();
     const receiver = new FilesReceiver({ outDir: options.inbox, decide: (t) => this.decide(t) });
-    let control: MuxStream | undefined;
-    receiver.on("transfer", (transfer: ReceiveTransfer) => this.incoming(transfer, control));
-    // The receiver names no control stream; keep the one that started each transfer (to cancel it).
-    this.handler = (stream, link) => {
-      control = stream;
-      receiver.handler(stream, link);
-      control = undefined;
-    };
+    receiver.on("transfer", (transfer: ReceiveTransfer) => this.incoming(transfer));
+    this.handler = receiver.handler;
   }
 
   get inbox(): string {
@@ -164,7 +157,7 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
     } else if (record.view.direction === "out") {
       (transfer as SendTransfer).cancel();
     } else {
-      this.controls.get(transfer as ReceiveTransfer)?.reset("ERR_CANCELLED");
+      void (transfer as ReceiveTransfer).cancel();
     }
     return true;
   }
@@ -206,12 +199,11 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
     }
   }
 
-  private incoming(transfer: ReceiveTransfer, control: MuxStream | undefined): void {
+  private incoming(transfer: ReceiveTransfer): void {
     const { id: peerId, name: peerName } = transfer.peer;
     const record = new TransferRecord({ direction: "in", peerId, peerName, names: [] });
     record.view.savedTo = this.options.inbox;
     record.transfer = transfer;
-    if (control) this.controls.set(transfer, control);
     this.byTransfer.set(transfer, record);
     transfer.on("accepted", () => {
       const current = this.byTransfer.get(transfer)!;

@@ -8,8 +8,8 @@
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { WireError } from "../../errors.js";
-import type { Link, MuxStream } from "../../link/index.js";
-import { TransferError } from "./errors.js";
+import { type Link, type MuxStream, StreamResetError } from "../../link/index.js";
+import { resetCode, TransferError } from "./errors.js";
 import { FileIntake } from "./file-intake.js";
 import { finishFolders } from "./folders.js";
 import { decodeOffer, EntryKind, summarizeEntries } from "./manifest.js";
@@ -58,7 +58,17 @@ export class ReceiveTransfer extends Transfer {
     this.watchdog = new Watchdog(options.idleTimeoutMs ?? 30_000, (err) => void this.abort(err));
   }
 
-  /** Runs the whole transfer; the outcome is in `result`. */
+  /**
+   * Stops the transfer, telling the sender why; verified data stays in the
+   * `.part` files for a resume. Resolves once they are closed.
+   */
+  cancel(
+    err: TransferError = new TransferError("ERR_CANCELLED", "the receiver cancelled"),
+  ): Promise<void> {
+    return this.abort(err);
+  }
+
+  /** Runs the whole transfer; the outcome is in `result`. @internal */
   async run(): Promise<void> {
     try {
       await this.negotiate();
@@ -76,7 +86,17 @@ export class ReceiveTransfer extends Transfer {
     }
     this.dataStreams.add(stream);
     stream.once("close", () => this.dataStreams.delete(stream));
-    receiveDataStream(stream, intake).catch((err: unknown) => void this.abort(err));
+    receiveDataStream(stream, intake).catch((err: unknown) => void this.abort(this.byPeer(err)));
+  }
+
+  /** A data stream the sender reset carries its reason (ERR_CANCELLED, say) as the code. */
+  private byPeer(err: unknown): unknown {
+    if (!(err instanceof StreamResetError)) return err;
+    return new TransferError(
+      err.remoteCode,
+      `${this.peer.name} stopped the transfer (${err.remoteCode})`,
+      { cause: err },
+    );
   }
 
   private async negotiate(): Promise<void> {
@@ -228,7 +248,7 @@ export class ReceiveTransfer extends Transfer {
       writeRecord(this.control, type, encodeCodeMessage({ code, message }));
       this.control.end();
     }
-    const token = /^[A-Za-z0-9._/-]{1,64}$/.test(code) ? code : "ERR_TRANSFER_FAILED";
+    const token = resetCode(code);
     for (const stream of this.dataStreams) stream.reset(token);
     // A .part is kept for a resume, unless the peer misbehaved: then what it sent is worthless.
     await this.intake?.close(!(err instanceof WireError));

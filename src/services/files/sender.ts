@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { WireError } from "../../errors.js";
 import type { Link, MuxStream } from "../../link/index.js";
-import { TransferError } from "./errors.js";
+import { resetCode, TransferError } from "./errors.js";
 import { EntryKind, encodeOffer, summarizeEntries, TRANSFER_ID_SIZE } from "./manifest.js";
 import {
   type AcceptMessage,
@@ -202,16 +202,17 @@ export class SendTransfer extends Transfer {
   private abort(err: unknown): void {
     if (this.isSettled) return;
     this.watchdog.stop();
+    const { code, message } =
+      err instanceof TransferError || err instanceof WireError
+        ? err
+        : { code: "ERR_TRANSFER_FAILED", message: String(err) };
     if (this.control.writable && !this.control.destroyed) {
-      const { code, message } =
-        err instanceof TransferError || err instanceof WireError
-          ? err
-          : { code: "ERR_TRANSFER_FAILED", message: String(err) };
       writeRecord(this.control, RecordType.Error, encodeCodeMessage({ code, message }));
       this.control.end();
     }
-    for (const stream of this.dataStreams)
-      if (!stream.destroyed) stream.reset("ERR_TRANSFER_FAILED");
+    // The reset carries the code too: it may reach the receiver before the control record.
+    const token = resetCode(code);
+    for (const stream of this.dataStreams) if (!stream.destroyed) stream.reset(token);
     if (err instanceof WireError) this.link.close({ timeoutMs: 500 }).catch(() => {});
     this.fail(err);
   }
