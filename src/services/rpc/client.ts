@@ -7,12 +7,12 @@
  */
 import { LinkError, WalkieError } from "../../errors.js";
 import type { Link, MuxStream } from "../../link/index.js";
-import { frameMessage, MessageSplitter } from "../message-framing.js";
+import { LENGTH_PREFIX_SIZE, MessageSplitter } from "../message-framing.js";
 import type { CborValue } from "../strict-cbor.js";
 import { RpcError, RpcRemoteError } from "./errors.js";
 import {
   decodeRpcMessage,
-  encodeRpcMessage,
+  frameRpcMessage,
   isServiceName,
   MAX_REQUEST_ID,
   type RpcMessage,
@@ -166,21 +166,22 @@ export class RpcClient {
     if ("service" in message && !isServiceName(message.service)) {
       throw new RangeError(`rpc service is not a token: ${JSON.stringify(message.service)}`);
     }
-    let body: Uint8Array;
+    let frame: Buffer;
     try {
-      body = encodeRpcMessage(message);
+      frame = frameRpcMessage(message);
     } catch (err: unknown) {
       throw new RpcError("ERR_RPC_ENCODE", `cannot encode the payload: ${String(err)}`, {
         cause: err,
       });
     }
-    if (body.length > this.maxMessageSize) {
+    const size = frame.length - LENGTH_PREFIX_SIZE;
+    if (size > this.maxMessageSize) {
       throw new RpcError(
         "ERR_RPC_TOO_LARGE",
-        `a message of ${body.length} bytes is over the limit of ${this.maxMessageSize}`,
+        `a message of ${size} bytes is over the limit of ${this.maxMessageSize}`,
       );
     }
-    return frameMessage(body);
+    return frame;
   }
 
   private openStream(): MuxStream {

@@ -5,7 +5,9 @@
  */
 import { WireError } from "../../errors.js";
 import { TOKEN_PATTERN } from "../../wire/index.js";
+import { LENGTH_PREFIX_SIZE } from "../message-framing.js";
 import { type CborValue, decodeCborStrict, encodeCbor } from "../strict-cbor.js";
+import { decodeEnvelope, encodeEnvelope } from "./envelope.js";
 
 /** Message types; the numbers are the wire values. */
 export enum RpcMessageType {
@@ -36,6 +38,28 @@ export type RpcMessage =
 
 /** The CBOR body of `message` (without the length prefix). */
 export function encodeRpcMessage(message: RpcMessage): Uint8Array {
+  const body = encodeEnvelope(message, 0);
+  // A plain Uint8Array, as the generic encoder gives.
+  if (body !== undefined) return new Uint8Array(body.buffer, body.byteOffset, body.length);
+  return encodeGeneric(message);
+}
+
+/**
+ * `message` with its 4-byte length prefix (message-framing), in one buffer;
+ * its body is `length - 4` bytes.
+ */
+export function frameRpcMessage(message: RpcMessage): Buffer {
+  let out = encodeEnvelope(message, LENGTH_PREFIX_SIZE);
+  if (out === undefined) {
+    const body = encodeGeneric(message);
+    out = Buffer.allocUnsafe(LENGTH_PREFIX_SIZE + body.length);
+    out.set(body, LENGTH_PREFIX_SIZE);
+  }
+  out.writeUInt32BE(out.length - LENGTH_PREFIX_SIZE, 0);
+  return out;
+}
+
+function encodeGeneric(message: RpcMessage): Uint8Array {
   switch (message.type) {
     case RpcMessageType.Request:
       return encodeCbor([message.type, message.id, message.service, message.payload ?? null]);
@@ -56,6 +80,8 @@ export function encodeRpcMessage(message: RpcMessage): Uint8Array {
 
 /** Parses one message body. @throws WireError ERR_RPC_INVALID */
 export function decodeRpcMessage(body: Uint8Array): RpcMessage {
+  const common = decodeEnvelope(body);
+  if (common !== undefined) return common as RpcMessage;
   const value = decodeCborStrict(body, "ERR_RPC_INVALID");
   if (!Array.isArray(value) || value.length === 0) throw invalid("not a non-empty array");
   const fields = value as unknown[];

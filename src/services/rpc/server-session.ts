@@ -7,12 +7,12 @@
  */
 import { WalkieError } from "../../errors.js";
 import type { Link, MuxStream } from "../../link/index.js";
-import { frameMessage, MessageSplitter } from "../message-framing.js";
+import { LENGTH_PREFIX_SIZE, MessageSplitter } from "../message-framing.js";
 import type { CborValue } from "../strict-cbor.js";
 import { RpcError } from "./errors.js";
 import {
   decodeRpcMessage,
-  encodeRpcMessage,
+  frameRpcMessage,
   isServiceName,
   type RpcMessage,
   RpcMessageType,
@@ -214,31 +214,32 @@ export class ServerSession {
 
   private send(message: RpcMessage): void {
     if (this.done || this.stream.destroyed || this.stream.writableEnded) return;
-    let body: Uint8Array;
+    let frame: Buffer;
     try {
-      body = encodeRpcMessage(message);
+      frame = frameRpcMessage(message);
     } catch (err: unknown) {
       // The handler returned something CBOR cannot carry.
       const id = "id" in message ? message.id : 0;
       this.report(
         new RpcError("ERR_RPC_ENCODE", `cannot encode the answer: ${String(err)}`, { cause: err }),
       );
-      body = encodeRpcMessage({
+      frame = frameRpcMessage({
         type: RpcMessageType.Error,
         id,
         code: "ERR_HANDLER_FAILED",
         message: "the handler's answer cannot be encoded",
       });
     }
-    if (body.length > this.registry.maxMessageSize && "id" in message) {
-      body = encodeRpcMessage({
+    const size = frame.length - LENGTH_PREFIX_SIZE;
+    if (size > this.registry.maxMessageSize && "id" in message) {
+      frame = frameRpcMessage({
         type: RpcMessageType.Error,
         id: message.id,
         code: "ERR_RPC_TOO_LARGE",
-        message: `the answer of ${body.length} bytes is over the limit of ${this.registry.maxMessageSize}`,
+        message: `the answer of ${size} bytes is over the limit of ${this.registry.maxMessageSize}`,
       });
     }
-    if (!this.stream.write(frameMessage(body)) && !this.waitingForDrain) {
+    if (!this.stream.write(frame) && !this.waitingForDrain) {
       this.waitingForDrain = true;
       this.stream.once("drain", () => {
         this.waitingForDrain = false;
