@@ -14,6 +14,7 @@ import {
   resolvePeer,
   type WalkieNode,
 } from "../index.js";
+import { exitedBySignal } from "./output.js";
 
 /** Opens this device's node; `name` renames it (saved). */
 export function openNode(options: { name?: string } = {}): Promise<WalkieNode> {
@@ -64,6 +65,7 @@ export function onInterrupt(cleanup: () => Promise<unknown>): void {
     const code = signal === "SIGINT" ? 130 : 143;
     if (cleaning) process.exit(code);
     cleaning = true;
+    exitedBySignal(code); // a failure the cleanup sets off still exits with 130/143
     const timer = setTimeout(() => process.exit(code), 3_000);
     cleanup()
       .catch(() => {})

@@ -46,11 +46,19 @@ export function describeError(err: unknown): { code: string; message: string } {
   return { code: "ERR_INTERNAL", message: String(err) };
 }
 
+let signalExitCode: number | undefined;
+
+/** A signal (Ctrl-C) is ending the process: its exit code (128 + signal) wins over a failure's. */
+export function exitedBySignal(code: number): void {
+  signalExitCode = code;
+  process.exitCode = code;
+}
+
 /** Prints the failure in one line (or an NDJSON `error` event) and sets the exit code. */
 export function fail(err: unknown, json: boolean): void {
   const { code, message } = describeError(err);
   if (json) process.stderr.write(`${JSON.stringify({ event: "error", code, message })}\n`);
   else process.stderr.write(`walkie: ${message} (${code})\n`);
   if (!(err instanceof WalkieError) && process.env.WALKIE_DEBUG) console.error(err);
-  process.exitCode = code === "ERR_USAGE" ? EXIT_USAGE : EXIT_FAILURE;
+  process.exitCode = signalExitCode ?? (code === "ERR_USAGE" ? EXIT_USAGE : EXIT_FAILURE);
 }

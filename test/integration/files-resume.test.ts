@@ -150,3 +150,20 @@ test("a link that stalls ends both sides with ERR_TRANSFER_STALLED and keeps the
   assert.ok(existsSync(join(out, "big.bin.part")));
   assert.ok(!existsSync(join(out, "big.bin")));
 });
+
+test("a receiver stopped with Ctrl-C tells the sender (ERR_CANCELLED) and leaves no file", async () => {
+  const send = await startSend(alice, ["-", "--name", "live.bin"]);
+  send.proc.child.stdin.write(randomBytes(1024 * 1024)); // and more never comes: under way
+  const out = tempDir("walkie-resume-out-");
+  const receive = startReceive(bob, send.code, send.port, ["--out", out, "--yes"]);
+  assert.ok((await partHolds(join(out, "live.bin.part"), 1)) > 0);
+  receive.kill("SIGINT");
+  await Promise.all([receive.expectExit(130), send.proc.expectExit(1)]);
+  assert.equal(send.proc.errorCode(), "ERR_CANCELLED");
+  assert.match(send.proc.stderr, /Ctrl-C/);
+  // Data from stdin cannot be resumed: its .part goes too.
+  assert.deepEqual(
+    readdirSync(out).filter((name) => !name.startsWith(".walkie-")),
+    [],
+  );
+});

@@ -9,9 +9,10 @@ import {
   LinkError,
   parseAddress,
   type ReceiveTransfer,
+  TransferError,
   type WalkieNode,
 } from "../../index.js";
-import { onInterrupt, openNode, peerIdFor, portOption, runningNode } from "../context.js";
+import { onInterrupt, openNode, portOption, runningNode } from "../context.js";
 import { askYesNo, reportOffer } from "../files/common.js";
 import { progressMode, reportDone, showProgress } from "../files/progress.js";
 import { resumeHint } from "../files/resume-hint.js";
@@ -20,6 +21,7 @@ import {
   type ByteStreamOptions,
   byteStream,
   linkOverByteStream,
+  listenAllowList,
   releaseByteStreams,
 } from "../link-options.js";
 import { createReporter, EXIT_FAILURE, fail, type Reporter } from "../output.js";
@@ -74,10 +76,12 @@ export function registerReceive(program: Command): void {
         }
         const node = await openNode();
         node.on("warning", (err: unknown) => reporter.warn(err));
-        // On Ctrl-C the link closes; the transfer then keeps its .part files before the exit.
+        // On Ctrl-C the sender is told, and the .part files are kept for a resume.
         onInterrupt(async () => {
+          await transfer?.cancel(
+            new TransferError("ERR_CANCELLED", "the receiver stopped (Ctrl-C)"),
+          );
           await node.close();
-          await transfer?.result.catch(() => {});
         });
         let taken: ReceiveTransfer | undefined;
         const receiver = new FilesReceiver({
@@ -156,15 +160,7 @@ async function listen(
       `the node running with this home (pid ${control.info.pid}) receives files from paired peers into ${inbox}; see walkie status`,
     );
   }
-  const allow = options.allow
-    ? await Promise.all(options.allow.map((text) => peerIdFor(node, text)))
-    : undefined;
-  if (allow === undefined && (await node.peers.list()).length === 0) {
-    throw new ConfigError(
-      "ERR_USAGE",
-      "--listen without --allow accepts paired peers, and this device has none (walkie pair, or --allow DEVICE-ID)",
-    );
-  }
+  const allow = await listenAllowList(node, options.allow, "--listen");
   node.on("link-error", (err: unknown) => reporter.warn(err));
   const listener = await node.listen({
     host: options.host,
