@@ -49,8 +49,11 @@ interface Pending {
   reject: (err: Error) => void;
   /** Date.now() after which the call times out. */
   deadline: number;
-  onTimeout: () => void;
+  timeoutMs: number;
   stream: MuxStream;
+  /** The caller's signal and our listener on it, when it gave one. */
+  signal?: AbortSignal;
+  onAbort?: () => void;
 }
 
 /** How long an idle client keeps its stream open. */
@@ -99,50 +102,59 @@ export class RpcClient {
     payload?: unknown,
     options: RequestOptions<T> = {},
   ): Promise<T> {
-    return new Promise<CborValue>((resolve, reject) => {
-      const { signal } = options;
-      if (signal?.aborted) throw aborted(service);
-      if (this.pendingCalls.size >= this.maxPending) {
-        throw new RpcError("ERR_BUSY", `${this.pendingCalls.size} requests are already waiting`);
-      }
-      const id = this.nextId;
-      this.nextId = id >= MAX_REQUEST_ID ? 1 : id + 1;
-      const frame = this.frame({
-        type: RpcMessageType.Request,
-        id,
-        service,
-        payload: toValue(payload),
-      });
-      const stream = this.openStream();
-      const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-      const onTimeout = () => {
-        this.settle(id)?.reject(
-          new LinkError("ERR_RPC_TIMEOUT", `${service}: no answer within ${timeoutMs} ms`),
-        );
-        this.cancel(stream, id);
-      };
-      const onAbort = () => {
+    const answer = new Promise<CborValue>((resolve, reject) =>
+      this.start(service, payload, options, resolve, reject),
+    );
+    const { validate } = options;
+    return validate === undefined ? (answer as Promise<T>) : answer.then(validate);
+  }
+
+  /** Sends the request and records it; what it throws rejects the request. */
+  private start<T>(
+    service: string,
+    payload: unknown,
+    options: RequestOptions<T>,
+    resolve: (value: CborValue) => void,
+    reject: (err: Error) => void,
+  ): void {
+    const { signal } = options;
+    if (signal?.aborted) throw aborted(service);
+    if (this.pendingCalls.size >= this.maxPending) {
+      throw new RpcError("ERR_BUSY", `${this.pendingCalls.size} requests are already waiting`);
+    }
+    const id = this.nextId;
+    this.nextId = id >= MAX_REQUEST_ID ? 1 : id + 1;
+    const frame = this.frame({
+      type: RpcMessageType.Request,
+      id,
+      service,
+      payload: toValue(payload),
+    });
+    const stream = this.openStream();
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    const call: Pending = { service, resolve, reject, deadline, timeoutMs, stream };
+    if (signal !== undefined) {
+      // Only calls that can be aborted pay for a listener.
+      call.signal = signal;
+      call.onAbort = () => {
         this.settle(id)?.reject(aborted(service));
         this.cancel(stream, id);
       };
-      signal?.addEventListener("abort", onAbort, { once: true });
-      const done =
-        <A>(settle: (arg: A) => void) =>
-        (arg: A) => {
-          signal?.removeEventListener("abort", onAbort);
-          settle(arg);
-        };
-      this.pendingCalls.set(id, {
-        service,
-        resolve: done(resolve),
-        reject: done(reject),
-        deadline: Date.now() + timeoutMs,
-        onTimeout,
-        stream,
-      });
-      this.armTimeout(Date.now() + timeoutMs);
-      stream.write(frame);
-    }).then((value) => (options.validate ? options.validate(value) : (value as T)));
+      signal.addEventListener("abort", call.onAbort, { once: true });
+    }
+    this.pendingCalls.set(id, call);
+    this.armTimeout(deadline);
+    stream.write(frame);
+  }
+
+  /** The call `id` ran out of time: fail it here and cancel it on the peer. */
+  private timeOut(id: number, call: Pending): void {
+    if (this.settle(id) === undefined) return;
+    call.reject(
+      new LinkError("ERR_RPC_TIMEOUT", `${call.service}: no answer within ${call.timeoutMs} ms`),
+    );
+    this.cancel(call.stream, id);
   }
 
   /**
@@ -225,6 +237,7 @@ export class RpcClient {
     const call = this.pendingCalls.get(id);
     if (call === undefined) return undefined;
     this.pendingCalls.delete(id);
+    if (call.onAbort !== undefined) call.signal!.removeEventListener("abort", call.onAbort);
     this.scheduleLinger();
     return call;
   }
@@ -243,8 +256,8 @@ export class RpcClient {
     this.timeoutAt = Number.POSITIVE_INFINITY;
     const now = Date.now();
     let next = Number.POSITIVE_INFINITY;
-    for (const call of [...this.pendingCalls.values()]) {
-      if (call.deadline <= now) call.onTimeout();
+    for (const [id, call] of [...this.pendingCalls]) {
+      if (call.deadline <= now) this.timeOut(id, call);
       else next = Math.min(next, call.deadline);
     }
     if (next !== Number.POSITIVE_INFINITY) this.armTimeout(next);

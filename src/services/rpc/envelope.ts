@@ -74,7 +74,8 @@ export function encodeEnvelope(message: EnvelopeMessage, prefix: number): Buffer
   if (hasId) at = writeHead(out, at, MAJOR_UINT, id!);
   if (hasService) {
     at = writeHead(out, at, MAJOR_TEXT, service!.length);
-    at += out.write(service!, at, "latin1");
+    // ASCII of at most 64 characters: a loop beats a call into Buffer.write.
+    for (let i = 0; i < service!.length; i++) out[at++] = service!.charCodeAt(i);
   }
   if (payloadBytes !== undefined) {
     if (payloadHead > 0) at = writeHead(out, at, MAJOR_BYTES, payloadBytes.length);

@@ -126,6 +126,18 @@ export class ServerSession {
         return controller.signal;
       },
     };
+    let result: unknown;
+    try {
+      result = handler(call.payload, context);
+    } catch (err: unknown) {
+      this.answerNow(this.errorAnswer(id, service, err));
+      return;
+    }
+    if (!isPromiseLike(result)) {
+      // Answered at once, as most handlers do: nothing can cancel it meanwhile.
+      this.answerNow({ type: RpcMessageType.Result, id, payload: (result ?? null) as CborValue });
+      return;
+    }
     let finished = false;
     const release = () => {
       if (finished) return false;
@@ -147,16 +159,17 @@ export class ServerSession {
       this.send(answer);
       this.afterCall();
     };
-    const succeed = (value: unknown) =>
-      finish({ type: RpcMessageType.Result, id, payload: (value ?? null) as CborValue });
-    const failed = (err: unknown) => finish(this.errorAnswer(id, service, err));
-    try {
-      const result = handler(call.payload, context);
-      if (isPromiseLike(result)) result.then(succeed, failed);
-      else succeed(result);
-    } catch (err: unknown) {
-      failed(err);
-    }
+    result.then(
+      (value: unknown) =>
+        finish({ type: RpcMessageType.Result, id, payload: (value ?? null) as CborValue }),
+      (err: unknown) => finish(this.errorAnswer(id, service, err)),
+    );
+  }
+
+  /** Sends the answer of a call that finished while it started (pump goes on by itself). */
+  private answerNow(answer: RpcMessage): void {
+    this.send(answer);
+    this.maybeEnd();
   }
 
   private startNotify(call: Extract<Call, { type: RpcMessageType.Notify }>): void {
