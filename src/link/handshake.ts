@@ -13,7 +13,13 @@ import { HandshakeError, WalkieError } from "../errors.js";
 import { decodeCborStrict } from "../services/strict-cbor.js";
 import { encodeGoAway } from "../wire/index.js";
 import { MessageReader } from "./message-reader.js";
-import { type CodeSlot, initiatePake, type PakeInitiation, respondPake } from "./pake-exchange.js";
+import {
+  CodePurpose,
+  type CodeSlot,
+  initiatePake,
+  type PakeInitiation,
+  respondPake,
+} from "./pake-exchange.js";
 import { RecordSealer } from "./records.js";
 
 export const PROTOCOL_VERSION = 1;
@@ -55,6 +61,8 @@ export interface HandshakeOptions {
   codeScalar?: Uint8Array | Promise<Uint8Array>;
   /** Responder in `LinkMode.Code`: the waiting code. Without it, mode-1 peers get ERR_NO_CODE. */
   codeSlot?: CodeSlot;
+  /** Initiator in `LinkMode.Code`: what the code is for. @default CodePurpose.Exchange */
+  codePurpose?: CodePurpose;
   /** @default 10000 */
   timeoutMs?: number;
 }
@@ -87,8 +95,9 @@ export async function runHandshake(options: HandshakeOptions): Promise<Handshake
   }
 }
 
-function preamble(mode: LinkMode): Buffer {
-  return Buffer.from([...MAGIC, PROTOCOL_VERSION, mode, 0, 0]);
+/** Byte 6 is the code's purpose in mode 1 (0 in mode 0); byte 7 is reserved. */
+function preamble(mode: LinkMode, purpose: CodePurpose): Buffer {
+  return Buffer.from([...MAGIC, PROTOCOL_VERSION, mode, mode === LinkMode.Code ? purpose : 0, 0]);
 }
 
 function newState(
@@ -117,7 +126,7 @@ async function initiate(
   reader: MessageReader,
 ): Promise<HandshakeResult> {
   const mode = options.mode ?? LinkMode.Known;
-  const pre = preamble(mode);
+  const pre = preamble(mode, options.codePurpose ?? CodePurpose.Exchange);
   let pake: PakeInitiation | undefined;
   if (mode === LinkMode.Code) {
     if (options.codeScalar === undefined) throw new TypeError("LinkMode.Code needs codeScalar");
@@ -146,7 +155,7 @@ async function respond(options: HandshakeOptions, reader: MessageReader): Promis
   if (
     !pre.subarray(0, 4).equals(MAGIC) ||
     pre[4] !== PROTOCOL_VERSION ||
-    pre[6] !== 0 ||
+    pre[6]! > (mode === LinkMode.Code ? CodePurpose.Exchange : 0) ||
     pre[7] !== 0
   ) {
     throw new HandshakeError(
@@ -162,7 +171,11 @@ async function respond(options: HandshakeOptions, reader: MessageReader): Promis
   const io = { transport: options.transport, reader };
   const psk =
     mode === LinkMode.Code
-      ? await respondPake(io, expected === LinkMode.Code ? options.codeSlot : undefined)
+      ? await respondPake(
+          io,
+          expected === LinkMode.Code ? options.codeSlot : undefined,
+          pre[6] as CodePurpose,
+        )
       : undefined;
   const state = newState(options, mode, pre, psk);
   try {

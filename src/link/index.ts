@@ -8,6 +8,7 @@ export { LinkMode, type PeerInfo, PROTOCOL_VERSION } from "./handshake.js";
 export { Link, type LinkStats, type LinkTimers } from "./link.js";
 export { MuxStream, StreamResetError } from "./mux.js";
 export {
+  CodePurpose,
   type CodeSlot,
   type CodeSlotState,
   createCodeSlot,

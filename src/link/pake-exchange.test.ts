@@ -6,7 +6,13 @@ import { hasCode } from "../errors.js";
 import { createMemoryDuplexPair } from "../transport/index.js";
 import { LinkMode, runHandshake } from "./handshake.js";
 import { MessageReader } from "./message-reader.js";
-import { createCodeSlot, initiatePake, pairingScalar, respondPake } from "./pake-exchange.js";
+import {
+  CodePurpose,
+  createCodeSlot,
+  initiatePake,
+  pairingScalar,
+  respondPake,
+} from "./pake-exchange.js";
 
 let right: Uint8Array;
 let wrong: Uint8Array;
@@ -189,6 +195,7 @@ describe("one-time-code handshake (mode 1)", () => {
     slot: ReturnType<typeof createCodeSlot> | undefined,
     w: Uint8Array,
     mode = LinkMode.Code,
+    codePurpose = CodePurpose.Exchange,
   ) => {
     const [a, b] = createMemoryDuplexPair();
     const accept = () => {};
@@ -201,6 +208,7 @@ describe("one-time-code handshake (mode 1)", () => {
         verifyPeer: accept,
         mode: LinkMode.Code,
         codeScalar: Promise.resolve(w),
+        codePurpose,
       }),
       runHandshake({
         transport: b,
@@ -229,6 +237,22 @@ describe("one-time-code handshake (mode 1)", () => {
     const [i, r] = await run(createCodeSlot(right), wrong);
     assert.equal(codeOf(i), "ERR_BAD_CODE");
     assert.equal(codeOf(r), "ERR_BAD_CODE");
+  });
+
+  test("a code made for pairing, tried for a transfer (and back), is refused with ERR_CODE_PURPOSE and stays open", async () => {
+    const pairing = createCodeSlot(right, undefined, CodePurpose.Pair);
+    const [i, r] = await run(pairing, right, LinkMode.Code, CodePurpose.Exchange);
+    assert.equal(codeOf(i), "ERR_CODE_PURPOSE");
+    assert.equal(codeOf(r), "ERR_CODE_PURPOSE");
+    assert.equal(pairing.state, "open");
+    const [again] = await run(pairing, right, LinkMode.Code, CodePurpose.Pair);
+    assert.equal(again.status, "fulfilled");
+    assert.equal(pairing.state, "used");
+
+    const exchange = createCodeSlot(right); // a `walkie send` code
+    const [asPair] = await run(exchange, right, LinkMode.Code, CodePurpose.Pair);
+    assert.equal(codeOf(asPair), "ERR_CODE_PURPOSE");
+    assert.equal(exchange.state, "open");
   });
 
   test("a code link to a side that waits for no code fails with ERR_NO_CODE", async () => {

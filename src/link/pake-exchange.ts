@@ -37,6 +37,19 @@ const INITIATOR_MESSAGE_BYTES = SPAKE2_MESSAGE_BYTES + SPAKE2_CONFIRMATION_BYTES
 const MAX_RESPONDER_MESSAGE = 1 + SPAKE2_MESSAGE_BYTES;
 
 /**
+ * What a one-time code is for, sent in the preamble (byte 6) and bound into
+ * the handshake: a `walkie pair` code cannot be used by `walkie receive`, nor
+ * a `walkie send` code by `walkie pair`, so neither side ends up with what it
+ * did not ask for (a stored peer, a file).
+ */
+export enum CodePurpose {
+  /** Pairing: both sides store each other. */
+  Pair = 0,
+  /** A one-time exchange (files, a text): nothing is stored. */
+  Exchange = 1,
+}
+
+/**
  * The responder's one-time code: its password scalar and its state. The
  * responder asks `refusal()` before each step and calls `settle()` exactly
  * once, synchronously after checking a confirmation, so two attempts can
@@ -45,6 +58,8 @@ const MAX_RESPONDER_MESSAGE = 1 + SPAKE2_MESSAGE_BYTES;
 export interface CodeSlot {
   /** The code's password scalar, from {@link pairingScalar}. */
   readonly w: Uint8Array;
+  /** What the code is for; an attempt for something else is refused without burning it. */
+  readonly purpose: CodePurpose;
   /** An error code to refuse a new attempt with (e.g. ERR_CODE_BURNED), or undefined to go on. */
   refusal(): string | undefined;
   /** `true`: the initiator proved the code (it is now used). `false`: a wrong code (burn it). */
@@ -61,10 +76,12 @@ export type CodeSlotState = "open" | "used" | "burned";
 export function createCodeSlot(
   w: Uint8Array,
   onSettle: (correct: boolean) => void = () => {},
+  purpose: CodePurpose = CodePurpose.Exchange,
 ): CodeSlot & { readonly state: CodeSlotState } {
   let state: CodeSlotState = "open";
   return {
     w,
+    purpose,
     get state() {
       return state;
     },
@@ -175,10 +192,21 @@ async function checkResponderConfirmation(reader: MessageReader, spake: Spake2):
 /**
  * Responder: sends pB, checks pA || cA against `slot`, sends cB, returns
  * the PSK. Without a slot (no code waiting here) it refuses with
- * ERR_NO_CODE. Every refusal is sent to the initiator, then thrown here.
+ * ERR_NO_CODE; an initiator asking for another purpose gets ERR_CODE_PURPOSE
+ * before any guess is checked (the code stays open). Every refusal is sent
+ * to the initiator, then thrown here.
  */
-export async function respondPake(io: PakeIo, slot: CodeSlot | undefined): Promise<Buffer> {
-  const early = slot === undefined ? "ERR_NO_CODE" : slot.refusal();
+export async function respondPake(
+  io: PakeIo,
+  slot: CodeSlot | undefined,
+  purpose: CodePurpose = CodePurpose.Exchange,
+): Promise<Buffer> {
+  const early =
+    slot === undefined
+      ? "ERR_NO_CODE"
+      : slot.purpose !== purpose
+        ? "ERR_CODE_PURPOSE"
+        : slot.refusal();
   if (early !== undefined || slot === undefined) return refuse(io, early ?? "ERR_NO_CODE");
   const spake = createSpake2({ role: "B", w: slot.w, idA: ID_A, idB: ID_B });
   io.transport.write(framed(Buffer.concat([Buffer.of(STATUS_OK), spake.message()])));
@@ -251,6 +279,8 @@ const REFUSED_HERE: Record<string, string> = {
   ERR_CODE_BURNED: "a pairing attempt came after the code was burned",
   ERR_CODE_USED: "a pairing attempt came after the code was used",
   ERR_NO_CODE: "a peer asked to pair with a code, but no code is waiting here",
+  ERR_CODE_PURPOSE:
+    "a peer tried the code for the other kind of link (pairing vs. a transfer); the code still waits",
   ERR_PAKE_MESSAGE: "a pairing attempt sent a malformed SPAKE2 message",
 };
 
@@ -260,6 +290,8 @@ const REFUSED_THERE: Record<string, string> = {
   ERR_CODE_BURNED: "that code is burned after a wrong attempt: ask the other side for a new code",
   ERR_CODE_USED: "that code was already used: ask the other side for a new code",
   ERR_NO_CODE: "the other side is not waiting for a pairing code",
+  ERR_CODE_PURPOSE:
+    "that code is for the other kind of link: a `walkie pair` code goes to `walkie pair CODE`, a `walkie send` code to `walkie receive CODE`",
   ERR_PAKE_MESSAGE: "the other side could not read our SPAKE2 message",
 };
 

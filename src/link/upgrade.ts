@@ -8,7 +8,7 @@ import { HandshakeError, WalkieError } from "../errors.js";
 import { type LinkMode, type PeerInfo, runHandshake } from "./handshake.js";
 import { Link, type LinkTimers } from "./link.js";
 import type { MuxStream } from "./mux.js";
-import type { CodeSlot } from "./pake-exchange.js";
+import type { CodePurpose, CodeSlot } from "./pake-exchange.js";
 
 export interface UpgradeOptions extends LinkTimers {
   isInitiator: boolean;
@@ -22,6 +22,8 @@ export interface UpgradeOptions extends LinkTimers {
   codeScalar?: Uint8Array | Promise<Uint8Array>;
   /** Responder in `LinkMode.Code`: the waiting one-time code. */
   codeSlot?: CodeSlot;
+  /** Initiator in `LinkMode.Code`: what the code is for. @default CodePurpose.Exchange */
+  codePurpose?: CodePurpose;
   /** @default 10000 */
   handshakeTimeoutMs?: number;
   remoteAddress?: string;
@@ -50,6 +52,7 @@ export async function upgrade(transport: Duplex, options: UpgradeOptions): Promi
       mode: options.mode,
       codeScalar: options.codeScalar,
       codeSlot: options.codeSlot,
+      codePurpose: options.codePurpose,
       timeoutMs,
     });
     const link = new Link({ ...options, ...result, transport });

@@ -11,6 +11,7 @@ import type { Duplex } from "node:stream";
 import { generateCode, parseCode } from "../crypto/one-time-code.js";
 import { ConfigError, HandshakeError, WalkieError } from "../errors.js";
 import {
+  CodePurpose,
   type CodeSlot,
   createCodeSlot,
   type Link,
@@ -52,6 +53,8 @@ export interface CodeWaitOptions {
   code?: string;
   /** Announce the nameplate over mDNS. @default true (unless the node's discovery is off) */
   announce?: boolean;
+  /** What the code is for; a joiner asking for another purpose is refused (the code stays). @default CodePurpose.Exchange */
+  purpose?: CodePurpose;
   /**
    * Take the one link over this byte stream (a serial port, stdio) instead
    * of listening on TCP; opened once the code is made (a serial port waits
@@ -82,6 +85,8 @@ export interface CodeJoinOptions {
   port?: number;
   /** How long to look for the nameplate. @default 10000 */
   discoveryTimeoutMs?: number;
+  /** What the code is for; it must match the waiting side's. @default CodePurpose.Exchange */
+  purpose?: CodePurpose;
   /** Per address tried. @default 10000 */
   dialTimeoutMs?: number;
   /** Join over this byte stream instead of TCP (see CodeWaitOptions.transport). @default TCP */
@@ -99,12 +104,16 @@ export async function waitForCodeLink(
   const code = parseCode(options.code ?? generateCode());
   let listener: TcpListener | undefined;
   let announcement: LanAnnouncement | undefined;
-  const slot = createCodeSlot(await pairingScalar(code.normalized), (correct) => {
-    // Burned: no more attempts. Used: later ones are refused in the handshake
-    // (ERR_CODE_USED) until the link is up and the listener closes.
-    if (!correct) listener?.server.close();
-    announcement?.setNameplate(null);
-  });
+  const slot = createCodeSlot(
+    await pairingScalar(code.normalized),
+    (correct) => {
+      // Burned: no more attempts. Used: later ones are refused in the handshake
+      // (ERR_CODE_USED) until the link is up and the listener closes.
+      if (!correct) listener?.server.close();
+      announcement?.setNameplate(null);
+    },
+    options.purpose ?? CodePurpose.Exchange,
+  );
   let settle!: { resolve: (link: Link) => void; reject: (err: unknown) => void };
   const link = new Promise<Link>((resolve, reject) => {
     settle = { resolve, reject };
@@ -187,6 +196,7 @@ export async function joinCodeLink(node: CodeLinkNode, options: CodeJoinOptions)
       isInitiator: true,
       mode: LinkMode.Code,
       codeScalar: w,
+      codePurpose: options.purpose ?? CodePurpose.Exchange,
       verifyPeer: notSelf(node.id),
       remoteAddress,
     });
@@ -226,6 +236,7 @@ export async function joinCodeLink(node: CodeLinkNode, options: CodeJoinOptions)
 function trackAttempt(slot: CodeSlot): CodeSlot & { checked: boolean } {
   return {
     w: slot.w,
+    purpose: slot.purpose,
     checked: false,
     refusal: () => slot.refusal(),
     settle(correct) {

@@ -11,6 +11,7 @@ import type { Duplex } from "node:stream";
 import type { DiscoveredPeer } from "../discovery/index.js";
 import { WalkieError } from "../errors.js";
 import {
+  type CodePurpose,
   type CodeSlot,
   type Link,
   type LinkMode,
@@ -102,6 +103,8 @@ export interface ConnectOptions {
   codeScalar?: Uint8Array | Promise<Uint8Array>;
   /** Responder in `LinkMode.Code`: the waiting code. */
   codeSlot?: CodeSlot;
+  /** Initiator in `LinkMode.Code`: what the code is for. @default CodePurpose.Exchange */
+  codePurpose?: CodePurpose;
 }
 
 /** A listening TCP endpoint of a node. */
@@ -320,6 +323,7 @@ export class WalkieNode extends EventEmitter {
       mode: options.mode,
       codeScalar: options.codeScalar,
       codeSlot: options.codeSlot,
+      codePurpose: options.codePurpose,
       onStream: (stream, link) => this.dispatch(stream, link),
     });
     this.adopt(link);

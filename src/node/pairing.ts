@@ -6,7 +6,7 @@
  */
 import { shortAuthString } from "../crypto/sas.js";
 import { hasCode, WalkieError } from "../errors.js";
-import type { Link } from "../link/index.js";
+import { CodePurpose, type Link } from "../link/index.js";
 import {
   type CodeJoinOptions,
   type CodeLinkNode,
@@ -28,7 +28,7 @@ export interface PairingResult extends PairedPeer {
 }
 
 /** Where and how to wait: as for any code link (see CodeWaitOptions). */
-export type PairWaitOptions = CodeWaitOptions;
+export type PairWaitOptions = Omit<CodeWaitOptions, "purpose">;
 
 /** A code waiting for the other side. */
 export interface PairWaitSession {
@@ -42,14 +42,14 @@ export interface PairWaitSession {
 }
 
 /** Whom to join and how: as for any code link (see CodeJoinOptions). */
-export type PairJoinOptions = CodeJoinOptions;
+export type PairJoinOptions = Omit<CodeJoinOptions, "purpose">;
 
 /** Waits with a code: see {@link PairWaitSession}. @throws ConfigError ERR_BAD_CODE */
 export async function pairWait(
   node: PairingNode,
   options: PairWaitOptions = {},
 ): Promise<PairWaitSession> {
-  const session = await waitForCodeLink(node, options);
+  const session = await waitForCodeLink(node, { ...options, purpose: CodePurpose.Pair });
   const result = session.link.then(
     (link) => store(node, link, {}),
     (err: unknown) => {
@@ -74,7 +74,7 @@ export async function pairJoin(
   node: PairingNode,
   options: PairJoinOptions,
 ): Promise<PairingResult> {
-  const link = await joinCodeLink(node, options);
+  const link = await joinCodeLink(node, { ...options, purpose: CodePurpose.Pair });
   // Over TCP the link's remote address is the one dialled: kept as a good address.
   const dialed = options.transport === undefined ? link.remoteAddress : undefined;
   return store(node, link, dialed === undefined ? {} : { dialed });

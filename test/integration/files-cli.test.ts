@@ -209,3 +209,19 @@ test("without --from the receiver finds the sender on the LAN by the code's name
   await send.expectExit(0);
   assert.equal(readFileSync(join(out, "note.txt"), "utf8"), "found you");
 });
+
+test("a send code typed into `walkie pair` is refused (ERR_CODE_PURPOSE), stores nothing and still works for receive", async () => {
+  const file = join(tempDir("walkie-src-"), "note.txt");
+  writeFileSync(file, "for your eyes\n");
+  const send = await startSend(alice, [file]);
+  const pairing = walkie(["pair", send.code, "--from", `127.0.0.1:${send.port}`, "--json"], {
+    home: bob.home,
+  });
+  await pairing.expectExit(1);
+  assert.equal(pairing.errorCode(), "ERR_CODE_PURPOSE");
+  assert.ok(!existsSync(join(bob.home, "peers.json")), "nothing was paired");
+  const out = tempDir("walkie-out-");
+  const receive = startReceive(bob, send.code, send.port, ["--out", out, "--yes"]);
+  await Promise.all([send.proc.expectExit(0), receive.expectExit(0)]);
+  assert.equal(readFileSync(join(out, "note.txt"), "utf8"), "for your eyes\n");
+});

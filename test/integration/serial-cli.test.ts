@@ -196,8 +196,9 @@ test("walkie send/receive over a serial cable with a wrong code fails on both si
     home: bob.home,
   });
   await Promise.all([sending.expectExit(1), receiving.expectExit(1)]);
-  assert.equal(sending.errorCode(), "ERR_BAD_CODE");
-  assert.equal(receiving.errorCode(), "ERR_BAD_CODE");
+  const both = `sender:\n${sending.stderr}\nreceiver:\n${receiving.stderr}`;
+  assert.equal(sending.errorCode(), "ERR_BAD_CODE", both);
+  assert.equal(receiving.errorCode(), "ERR_BAD_CODE", both);
   assert.doesNotMatch(receiving.stdoutText, /secret/);
 });
 
