@@ -2,7 +2,9 @@
  * The offline proof: two network namespaces joined by a veth pair, with no
  * route anywhere else (made and removed by the discovery harness). Two homes
  * pair by code with discovery only, see each other in `walkie peers`, then
- * pipe data by name; no address is ever given by hand. Skipped, with the
+ * pipe data by name; no address is ever given by hand. Then both run
+ * `walkie up`, stop, and start again on new ports: the addresses they knew
+ * are dead, so only mDNS can bring their link back. Skipped, with the
  * reason, where namespaces cannot be made (they need root or CAP_NET_ADMIN).
  */
 import assert from "node:assert/strict";
@@ -65,6 +67,37 @@ class NsWalkie {
       this.watchers.add(check);
       check();
     });
+  }
+
+  /** Every event called `name` so far. */
+  all(name: string): Event[] {
+    return this.events.filter((e) => e.event === name);
+  }
+
+  /** Waits until some event satisfies `match` (the process may log errors meanwhile). */
+  waitUntil(what: string, match: (e: Event) => boolean, timeoutMs = 60_000): Promise<Event> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const hit = this.events.find(match);
+        if (!hit && this.child.exitCode === null) return;
+        this.watchers.delete(check);
+        clearTimeout(timer);
+        if (hit) resolve(hit);
+        else reject(new Error(`exited before ${what}; stderr:\n${this.stderr}`));
+      };
+      const timer = setTimeout(() => {
+        this.watchers.delete(check);
+        reject(new Error(`timed out waiting for ${what}; stderr:\n${this.stderr}`));
+      }, timeoutMs);
+      this.watchers.add(check);
+      check();
+    });
+  }
+
+  /** Ctrl-C, and its exit code. */
+  async stop(): Promise<number | null> {
+    this.child.kill("SIGINT");
+    return this.exited;
   }
 
   async exitCode(): Promise<number | null> {
@@ -130,4 +163,39 @@ test("two namespaces with no route out pair by code via mDNS, list and pipe by n
   assert.deepEqual(await Promise.all([dialer.exitCode(), listener.exitCode()]), [0, 0]);
   assert.equal(listener.stdout, "from bob\n");
   assert.equal(dialer.stdout, "from alice\n");
+});
+
+test("after both nodes restart on new ports, mDNS alone brings their link back", {
+  timeout: 180_000,
+}, async (t) => {
+  const ns: TestNet | undefined = net;
+  if (!ns) {
+    t.skip(skip);
+    return;
+  }
+  const up = (side: 0 | 1, home: string) =>
+    new NsWalkie(ns, side, home, ["up", "--no-ui", "--port", "0", "--json"]);
+  const linkedWith = (node: NsWalkie, name: string) =>
+    node.waitUntil(`a link with ${name}`, (e) =>
+      String(e.message ?? "").startsWith(`link up with ${name}`),
+    );
+  // Paired by the test above. First run: they link (and remember the addresses).
+  let [alice, bob] = [up(0, homes.alice), up(1, homes.bob)];
+  const firstPorts = [(await alice.waitFor("up")).port, (await bob.waitFor("up")).port];
+  await Promise.all([linkedWith(alice, "bob"), linkedWith(bob, "alice")]);
+  assert.deepEqual(await Promise.all([alice.stop(), bob.stop()]), [0, 0]); // a clean stop
+
+  // Second run on fresh ports: the remembered addresses now refuse.
+  [alice, bob] = [up(0, homes.alice), up(1, homes.bob)];
+  const ports = [(await alice.waitFor("up")).port, (await bob.waitFor("up")).port];
+  assert.notDeepEqual(ports, firstPorts);
+  const [aLink, bLink] = await Promise.all([linkedWith(alice, "bob"), linkedWith(bob, "alice")]);
+  t.diagnostic(`${aLink.message} / ${bLink.message}`);
+  // The link runs between the new ports: one side dialled the other where mDNS said it is.
+  const joined = `${aLink.message} ${bLink.message}`;
+  assert.ok(
+    joined.includes(`:${ports[0]}`) || joined.includes(`:${ports[1]}`),
+    `a new port in: ${joined}`,
+  );
+  assert.deepEqual(await Promise.all([alice.stop(), bob.stop()]), [0, 0]); // a clean stop
 });
