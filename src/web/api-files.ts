@@ -41,10 +41,14 @@ route("POST", /^\/api\/transfers$/, async ({ service, req }) => {
   if (!Array.isArray(paths) || paths.length === 0 || !paths.every((p) => typeof p === "string")) {
     throw new HttpError(400, "ERR_BAD_REQUEST", '"paths" lists the files and folders to send');
   }
+  if (body.links !== undefined && typeof body.links !== "boolean") {
+    throw new HttpError(400, "ERR_BAD_REQUEST", '"links" is true or false');
+  }
   return service.files.desk.send(
     peer.id,
     peer.name,
     paths.map((p: string) => resolve(p)),
+    { links: body.links === true },
   );
 });
 

@@ -1,7 +1,8 @@
 /**
  * The files side of a running node: the settings (inbox, auto-accept), the
  * transfer desk (receiving into the inbox, sending, answers, cancel, resume)
- * and the outbox (uploads from the web UI), with what they log and count.
+ * and the outbox (uploads from the web UI), with what they log and count;
+ * the send queue that keeps unfinished sends across a restart.
  */
 import { WalkieError } from "../../errors.js";
 import type { Link } from "../../link/index.js";
@@ -11,6 +12,7 @@ import type { LogBook } from "./log-book.js";
 import { type NodeConfig, NodeConfigStore } from "./node-config.js";
 import type { NodeMetrics } from "./node-metrics.js";
 import { Outbox } from "./outbox.js";
+import { SendQueue } from "./send-queue.js";
 import { TransferDesk } from "./transfer-desk.js";
 import type { TransferView } from "./transfer-record.js";
 
@@ -38,7 +40,11 @@ export class FilesFront {
   async start(inbox?: string): Promise<NodeConfig> {
     const config = await this.config.load();
     const { log, metrics } = this.hooks;
+    const queue = new SendQueue(this.node.home, (err) =>
+      log.problem("warn", err, { context: "send queue" }),
+    );
     const desk = new TransferDesk({
+      queue,
       inbox: inbox ?? config.inbox,
       autoAccept: (peerId) => this.config.value.autoAccept.includes(peerId),
       isPaired: async (peerId) => (await this.node.peers.get(peerId)) !== undefined,
@@ -75,8 +81,27 @@ export class FilesFront {
     this.node.handle(FILES_SERVICE, desk.handler);
     this.deskValue = desk;
     this.outboxValue = new Outbox(this.node.home, desk);
-    await this.outboxValue.clear();
+    const kept = await queue.load();
+    for (const problem of kept.problems) log.problem("warn", problem, { context: "send queue" });
+    await this.outboxValue.clear(new Set(kept.sends.map((send) => send.staging ?? "")));
+    for (const send of kept.sends) desk.restore(send);
+    if (kept.sends.length > 0) {
+      const peers = new Set(kept.sends.map((send) => send.peerName));
+      log.info(
+        `${kept.sends.length} send${kept.sends.length === 1 ? "" : "s"} from the last run wait for ${[...peers].join(", ")}`,
+      );
+    }
     return config;
+  }
+
+  /** Before the links close: the send queue keeps what is not over. */
+  async close(): Promise<void> {
+    await this.deskValue?.close();
+  }
+
+  /** Resolves once the send queue is on disk. */
+  async flush(): Promise<void> {
+    await this.deskValue?.flush();
   }
 
   get desk(): TransferDesk {

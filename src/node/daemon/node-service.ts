@@ -22,6 +22,7 @@ import { NodeMetrics } from "./node-metrics.js";
 import { PairingDesk, type PairingState } from "./pairing-desk.js";
 import { PeerKeeper, type PeerKeeperOptions } from "./peer-keeper.js";
 import { buildPeersView, type PeersView } from "./peer-views.js";
+import { PipeDesk } from "./pipe-desk.js";
 import type { TransferView } from "./transfer-record.js";
 
 export interface NodeServiceOptions {
@@ -74,6 +75,7 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
   readonly pairing: PairingDesk;
   readonly files: FilesFront;
   readonly chat: ChatFront;
+  readonly pipes: PipeDesk;
   readonly startedAt = new Date();
   private readonly lan: LanWatch | undefined;
   private listener: NodeListener | undefined;
@@ -109,6 +111,7 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
       metrics: this.metrics,
       onMessage: (message) => this.emit("event", { type: "chat", message }),
     });
+    this.pipes = new PipeDesk(node, (peerId) => this.keeper.linkFor(peerId));
     this.wire();
   }
 
@@ -193,7 +196,9 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
       this.monitor.stop();
       clearTimeout(this.peersTimer);
       await this.pairing.cancel().catch(() => {});
+      await this.files.close();
       await Promise.all([this.node.close(), this.lan?.stop()]);
+      await this.files.flush();
     })();
     return this.closing;
   }

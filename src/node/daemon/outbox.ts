@@ -3,10 +3,13 @@
  * streams to a staging folder under `<home>/outbox/<id>/` (nothing is held
  * in memory), at most the size announced for it; once every file is there,
  * the folder's top-level entries are offered to the peer. The staging folder
- * stays while the send can still resume, and goes once it is over.
+ * stays while the send can still resume, across a restart too (the send
+ * queue names it), and goes once the send is over. An upload that was not
+ * complete when the node stopped is dropped: the browser that sent it is
+ * gone, and only it has the rest.
  */
 import { createWriteStream } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -43,9 +46,20 @@ export class Outbox {
     this.root = join(home, "outbox");
   }
 
-  /** Removes what earlier runs left (their sends cannot resume across a restart). */
-  async clear(): Promise<void> {
-    await rm(this.root, { recursive: true, force: true });
+  /** Removes what earlier runs left, except the staging folders in `keep` (sends still queued). */
+  async clear(keep: ReadonlySet<string> = new Set()): Promise<void> {
+    let names: string[];
+    try {
+      names = await readdir(this.root);
+    } catch (err: unknown) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return; // no outbox yet
+      throw err;
+    }
+    await Promise.all(
+      names
+        .filter((name) => !keep.has(join(this.root, name)))
+        .map((name) => rm(join(this.root, name), { recursive: true, force: true })),
+    );
   }
 
   /** Starts an upload of `files` for the peer. @throws ConfigError ERR_BAD_UPLOAD, ERR_UNSAFE_PATH */
@@ -126,11 +140,10 @@ export class Outbox {
     }
     this.uploads.delete(id);
     const paths = upload.record.view.names.map((name) => join(upload.dir, name));
-    const drop = () => void rm(upload.dir, { recursive: true, force: true });
     try {
-      await this.desk.sendPrepared(upload.record, { paths, attempts: 0, onFinished: drop });
+      await this.desk.sendPrepared(upload.record, { paths, attempts: 0, staging: upload.dir });
     } catch (err: unknown) {
-      drop();
+      await rm(upload.dir, { recursive: true, force: true });
       throw err;
     }
     return { ...upload.record.view };

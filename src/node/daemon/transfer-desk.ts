@@ -4,10 +4,13 @@
  * auto-accept) or wait for a yes or no from a face; sends go to a peer's
  * open link. A transfer cut off by a lost link is "interrupted": a send is
  * offered again (and resumes) when the peer is back, and the receiving side
- * takes that offer without asking again. Progress, rate and ETA for every
- * transfer, refreshed once a second.
+ * takes that offer without asking again. Sends that are not over are kept
+ * in a send queue on disk (when given one), so that they outlive a restart
+ * (`restore`). Progress, rate and ETA for every transfer, refreshed once a
+ * second.
  */
 import { EventEmitter } from "node:events";
+import { rm } from "node:fs/promises";
 import { LinkError } from "../../errors.js";
 import type { Link } from "../../link/index.js";
 import {
@@ -18,6 +21,8 @@ import {
   sendFiles,
 } from "../../services/files/index.js";
 import type { StreamHandler } from "../node.js";
+import { type QueuedSend, queuedSend, restoredSend, type SendQueue } from "./send-queue.js";
+import { type SourceEntry, sourceChange, sourceEntries, sourceSummary } from "./source-check.js";
 import {
   describeError,
   lostLink,
@@ -40,6 +45,8 @@ export interface TransferDeskOptions {
   keepFinished?: number;
   /** Wait after a link comes up before sending what waits for the peer. @default 1000 */
   settleMs?: number;
+  /** Where sends that are not over are kept across restarts. @default none: in memory only */
+  queue?: SendQueue;
 }
 
 export interface TransferDeskEvents {
@@ -47,11 +54,16 @@ export interface TransferDeskEvents {
   finished: [record: TransferRecord];
 }
 
-interface Outgoing {
+export interface Outgoing {
+  /** Absolute local paths. */
   paths: string[];
   attempts: number;
-  /** Called once the transfer is over for good (not when interrupted). */
-  onFinished?: (record: TransferRecord) => void;
+  /** Symbolic links inside folders go as links. @default false */
+  links?: boolean;
+  /** An upload's staging folder, removed once the send is over for good. */
+  staging?: string;
+  /** What the files were when the send was first offered (set then). */
+  source?: SourceEntry[];
 }
 
 const MAX_RESENDS = 20;
@@ -63,6 +75,7 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
   private readonly outgoing = new Map<string, Outgoing>();
   private readonly byTransfer = new WeakMap<ReceiveTransfer, TransferRecord>();
   private readonly resendTimers = new Map<string, NodeJS.Timeout>();
+  private closing = false;
 
   constructor(private readonly options: TransferDeskOptions) {
     super();
@@ -102,17 +115,36 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
    * Offers `paths` to the peer on its open link, or once it is online.
    * @throws TransferError ERR_SOURCE_UNREADABLE
    */
-  async send(peerId: string, peerName: string, paths: string[]): Promise<TransferView> {
+  async send(
+    peerId: string,
+    peerName: string,
+    paths: string[],
+    options: { links?: boolean } = {},
+  ): Promise<TransferView> {
     const record = new TransferRecord({ direction: "out", peerId, peerName, names: [] });
-    await this.sendPrepared(record, { paths, attempts: 0 });
+    await this.sendPrepared(record, { paths, attempts: 0, links: options.links });
     return { ...record.view };
   }
 
-  /** Sends for a record made earlier (an upload that is complete); waits if the peer is offline. */
+  /**
+   * Sends for a record made earlier (an upload that is complete); waits if
+   * the peer is offline. Sent again, it checks that the files are still what
+   * they were the first time. @throws TransferError ERR_SOURCE_UNREADABLE, ERR_SOURCE_CHANGED
+   */
   async sendPrepared(record: TransferRecord, outgoing: Outgoing): Promise<void> {
-    const source = await scanPaths(outgoing.paths);
+    const source = await scanPaths(outgoing.paths, { links: outgoing.links });
+    if (outgoing.source === undefined) {
+      outgoing.source = sourceEntries(source.entries);
+      // A send that waits shows what it carries (an upload knows it already).
+      if (record.view.names.length === 0) Object.assign(record.view, sourceSummary(source.entries));
+    } else {
+      const change = sourceChange(outgoing.source, source.entries);
+      if (change) throw change;
+    }
     this.outgoing.set(record.view.id, outgoing);
     this.records.set(record.view.id, record);
+    await this.persist(record);
+    if (record.finished) return; // cancelled meanwhile
     const link = this.options.linkFor(record.view.peerId);
     if (link === undefined) {
       this.settle(
@@ -134,6 +166,38 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
       (err: unknown) => this.settle(record, lostLink(link, err) ? "waiting" : outcome(err), err),
     );
     this.changed(record);
+  }
+
+  /** Takes back a send kept from an earlier run: it waits for its peer. */
+  restore(send: QueuedSend): void {
+    const { record, outgoing } = restoredSend(send);
+    this.records.set(send.id, record);
+    this.outgoing.set(send.id, outgoing);
+    this.changed(record);
+    if (this.options.linkFor(send.peerId)) this.peerOnline(send.peerId);
+  }
+
+  /**
+   * The node is going down: the queue keeps every send as it is now (the
+   * links closing are no reason to drop one), resolved once it is written.
+   */
+  async close(): Promise<void> {
+    for (const timer of this.resendTimers.values()) clearTimeout(timer);
+    this.resendTimers.clear();
+    for (const id of this.outgoing.keys()) {
+      const record = this.records.get(id);
+      if (record && !record.finished) {
+        record.refresh();
+        void this.persist(record);
+      }
+    }
+    this.closing = true;
+    await this.options.queue?.flush();
+  }
+
+  /** Resolves once the send queue is on disk. */
+  async flush(): Promise<void> {
+    await this.options.queue?.flush();
   }
 
   /** The answer of a face to an offer that waits. */
@@ -268,6 +332,7 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
         record.view.etaS = null;
         record.view.error = err === undefined ? null : describeError(err);
         this.changed(record);
+        void this.persist(record);
         // Another link with the peer may still be up (two were made at once, one closed).
         if (state === "waiting" && this.options.linkFor(record.view.peerId)) {
           this.peerOnline(record.view.peerId);
@@ -277,11 +342,32 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
       state = "failed";
     }
     record.finish(state, err);
-    this.outgoing.get(record.view.id)?.onFinished?.(record);
-    this.outgoing.delete(record.view.id);
+    this.forget(record);
     this.changed(record);
     this.emit("finished", record);
     this.prune();
+  }
+
+  /** Writes a send that is not over to the queue (not while closing: it is kept as it was). */
+  private async persist(record: TransferRecord): Promise<void> {
+    const outgoing = this.outgoing.get(record.view.id);
+    const { queue } = this.options;
+    if (queue === undefined || outgoing === undefined || this.closing) return;
+    await queue.put(queuedSend(record.view, outgoing));
+  }
+
+  /**
+   * A send over for good leaves the queue, and an upload's files go. While
+   * the node closes only a send that is done does: any other end then comes
+   * from the links going down, and the send goes on after the restart.
+   */
+  private forget(record: TransferRecord): void {
+    const outgoing = this.outgoing.get(record.view.id);
+    if (outgoing === undefined) return;
+    this.outgoing.delete(record.view.id);
+    if (this.closing && record.view.state !== "done") return;
+    void this.options.queue?.remove(record.view.id);
+    if (outgoing.staging) void rm(outgoing.staging, { recursive: true, force: true });
   }
 
   private changed(record: TransferRecord): void {
