@@ -7,7 +7,6 @@
  * the other starts; both check each other's key as over TCP.
  */
 import type { Duplex } from "node:stream";
-import type { Command } from "commander";
 import {
   allowList,
   ConfigError,
@@ -28,18 +27,6 @@ export interface ByteStreamOptions {
   via?: string;
   serial?: string;
   baud?: string;
-}
-
-/** Adds --stdio, --via, --serial and --baud to `command`. */
-export function addByteStreamOptions(command: Command): Command {
-  return command
-    .option("--stdio", "link over this process's stdin/stdout (run by ssh or socat) instead of TCP")
-    .option(
-      "--via <command>",
-      'link over the stdio of a command, e.g. "ssh host walkie ... --stdio"',
-    )
-    .option("--serial <path>", "link over a serial port (e.g. /dev/ttyUSB0) instead of TCP")
-    .option("--baud <rate>", "with --serial: bits per second", "115200");
 }
 
 /** Which byte stream was asked for, if any. @throws ConfigError ERR_USAGE for more than one */

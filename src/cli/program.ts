@@ -1,17 +1,10 @@
-/** The `walkie` command: a thin face over the library. One file per command. */
+/**
+ * The `walkie` command: a thin face over the library. One file per command
+ * (commands/), each loaded only when it runs; what they accept is declared
+ * up front in commands.ts.
+ */
 import { Command, CommanderError } from "commander";
-import { registerChat } from "./commands/chat.js";
-import { registerForward } from "./commands/forward.js";
-import { registerId } from "./commands/id.js";
-import { registerPair } from "./commands/pair.js";
-import { registerPeers } from "./commands/peers.js";
-import { registerPipe } from "./commands/pipe.js";
-import { registerReceive } from "./commands/receive.js";
-import { registerSend } from "./commands/send.js";
-import { registerStatus } from "./commands/status.js";
-import { registerUnpair } from "./commands/unpair.js";
-import { registerUp } from "./commands/up.js";
-import { EXIT_USAGE, fail } from "./output.js";
+import { declareCommands } from "./commands.js";
 
 const program = new Command()
   .name("walkie")
@@ -20,25 +13,18 @@ const program = new Command()
   .exitOverride()
   .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
-registerUp(program);
-registerStatus(program);
-registerId(program);
-registerPair(program);
-registerPeers(program);
-registerUnpair(program);
-registerPipe(program);
-registerForward(program);
-registerChat(program);
-registerSend(program);
-registerReceive(program);
+declareCommands(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (err: unknown) {
-  if (err instanceof CommanderError) {
-    // Help and version exit 0; usage errors were already printed by commander.
-    process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+  if (err instanceof CommanderError && err.exitCode === 0) {
+    process.exitCode = 0; // help or version
   } else {
-    fail(err, process.argv.includes("--json"));
+    // output.js loads the library (for its error types): only on the way out.
+    const { EXIT_USAGE, fail } = await import("./output.js");
+    // Commander already printed its usage errors.
+    if (err instanceof CommanderError) process.exitCode = EXIT_USAGE;
+    else fail(err, process.argv.includes("--json"));
   }
 }

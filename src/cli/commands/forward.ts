@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import {
   ConfigError,
   checkForward,
@@ -14,7 +13,6 @@ import {
 } from "../../index.js";
 import { onInterrupt, openNode, portOption } from "../context.js";
 import {
-  addByteStreamOptions,
   type ByteStreamOptions,
   byteStreamKind,
   dialTo,
@@ -37,56 +35,29 @@ interface ForwardOptions extends ByteStreamOptions {
   json?: boolean;
 }
 
-export function registerForward(program: Command): void {
-  const command = program
-    .command("forward")
-    .argument("[local-port]", "local port whose connections go to the peer")
-    .argument("[peer]", "a paired peer (name or ID), or HOST:PORT (with --peer)")
-    .argument("[target]", "HOST:PORT that the peer connects each connection to")
-    .description(
-      "forward a local TCP (or UDP) port to a host:port on the peer's side; --serve on the peer",
-    )
-    .option("--udp", "forward UDP datagrams instead of TCP connections")
-    .option("--bind <host>", "local address to listen on", "127.0.0.1")
-    .option("--peer <peer>", "with PEER as HOST:PORT: the device expected to answer")
-    .option("--serve", "the other end: accept links and connect the targets they ask for")
-    .option(
-      "--allow-forward <host:port...>",
-      "with --serve: targets peers may reach (HOST:PORT, or HOST:PORT/tcp, /udp); default none",
-    )
-    .option("--host <host>", "with --serve: address to listen on for links", "::")
-    .option("--port <port>", "with --serve: TCP port for links (0 = any free port)", "0")
-    .option(
-      "--allow <peer...>",
-      "with --serve: who may link (device IDs or names); default paired peers",
-    )
-    .option("--listen", "over --stdio/--serial: wait for the other side (the default with --serve)")
-    .option("--json", "NDJSON status events on stderr");
-  addByteStreamOptions(command).action(
-    async (
-      localPort: string | undefined,
-      peer: string | undefined,
-      target: string | undefined,
-      options: ForwardOptions,
-    ) => {
-      const reporter = createReporter(options.json === true);
-      try {
-        const node = await openNode();
-        node.on("warning", (err: unknown) => reporter.warn(err));
-        if (options.serve) {
-          if (localPort !== undefined) {
-            throw new ConfigError("ERR_USAGE", "--serve takes no LOCAL_PORT PEER TARGET");
-          }
-          await serve(node, options, reporter);
-        } else {
-          await forward(node, { localPort, peer, target }, options, reporter);
-        }
-      } catch (err: unknown) {
-        fail(err, options.json === true);
-        process.exit();
+/** Runs `walkie forward`; loaded only then. Its arguments and options: ../commands.ts. */
+export async function run(
+  localPort: string | undefined,
+  peer: string | undefined,
+  target: string | undefined,
+  options: ForwardOptions,
+): Promise<void> {
+  const reporter = createReporter(options.json === true);
+  try {
+    const node = await openNode();
+    node.on("warning", (err: unknown) => reporter.warn(err));
+    if (options.serve) {
+      if (localPort !== undefined) {
+        throw new ConfigError("ERR_USAGE", "--serve takes no LOCAL_PORT PEER TARGET");
       }
-    },
-  );
+      await serve(node, options, reporter);
+    } else {
+      await forward(node, { localPort, peer, target }, options, reporter);
+    }
+  } catch (err: unknown) {
+    fail(err, options.json === true);
+    process.exit();
+  }
 }
 
 interface ForwardArgs {

@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import {
   ConfigError,
   hasCode,
@@ -7,12 +6,7 @@ import {
   type WalkieNode,
 } from "../../index.js";
 import { onInterrupt, openNode, portOption, runningNode } from "../context.js";
-import {
-  addByteStreamOptions,
-  type ByteStreamOptions,
-  byteStream,
-  releaseByteStreams,
-} from "../link-options.js";
+import { type ByteStreamOptions, byteStream, releaseByteStreams } from "../link-options.js";
 import { createReporter, fail, type Reporter } from "../output.js";
 import { joinThroughNode, type PairedReport, waitThroughNode } from "../pair-via-node.js";
 import { reachableAddresses } from "../reachable-addresses.js";
@@ -25,51 +19,39 @@ interface PairOptions extends ByteStreamOptions {
   json?: boolean;
 }
 
-export function registerPair(program: Command): void {
-  addByteStreamOptions(program.command("pair"))
-    .argument("[code]", "the code the other device shows; without it, make a code and wait")
-    .description("pair with another device by a one-time code; afterwards links need no code")
-    .option("--name <name>", "this device's name, shown to the other side (saved)")
-    .option("--host <host>", "waiting: address to listen on", "::")
-    .option("--port <port>", "waiting: TCP port (0 = any free port)", "0")
-    .option(
-      "--from <host:port>",
-      "joining: the waiting device's address, instead of finding it on the LAN",
-    )
-    .option("--json", "NDJSON events on stderr (code, paired, warning, error)")
-    .action(async (code: string | undefined, options: PairOptions) => {
-      const json = options.json === true;
-      const reporter = createReporter(json);
+/** Runs `walkie pair`; loaded only then. Its arguments and options: ../commands.ts. */
+export async function run(code: string | undefined, options: PairOptions): Promise<void> {
+  const json = options.json === true;
+  const reporter = createReporter(json);
+  try {
+    const node = await openNode({ name: options.name });
+    node.on("warning", (err: unknown) => reporter.warn(err));
+    const control = await runningNode();
+    if (control !== undefined) {
+      // `walkie up` runs with this home: it pairs, and links with the peer right after.
+      const paired =
+        code === undefined
+          ? await waitThroughNode(control, (shown, nameplate, port, addresses) =>
+              showCode(shown, nameplate, port, addresses, reporter, json),
+            )
+          : await joinThroughNode(control, code, options.from);
+      await reportPaired(node, paired, reporter, json);
+    } else if (code === undefined) {
+      const session = await wait(node, options, reporter);
       try {
-        const node = await openNode({ name: options.name });
-        node.on("warning", (err: unknown) => reporter.warn(err));
-        const control = await runningNode();
-        if (control !== undefined) {
-          // `walkie up` runs with this home: it pairs, and links with the peer right after.
-          const paired =
-            code === undefined
-              ? await waitThroughNode(control, (shown, nameplate, port, addresses) =>
-                  showCode(shown, nameplate, port, addresses, reporter, json),
-                )
-              : await joinThroughNode(control, code, options.from);
-          await reportPaired(node, paired, reporter, json);
-        } else if (code === undefined) {
-          const session = await wait(node, options, reporter);
-          try {
-            await reportPaired(node, await session.result, reporter, json);
-          } finally {
-            await session.close(); // goodbye on mDNS before exit
-          }
-        } else {
-          await reportPaired(node, await join(node, code, options), reporter, json);
-        }
-      } catch (err: unknown) {
-        fail(err, json);
-        if (hasCode(err, "ERR_PAIRING_CANCELLED")) process.exitCode = 130; // Ctrl-C
+        await reportPaired(node, await session.result, reporter, json);
+      } finally {
+        await session.close(); // goodbye on mDNS before exit
       }
-      await releaseByteStreams();
-      process.exit();
-    });
+    } else {
+      await reportPaired(node, await join(node, code, options), reporter, json);
+    }
+  } catch (err: unknown) {
+    fail(err, json);
+    if (hasCode(err, "ERR_PAIRING_CANCELLED")) process.exitCode = 130; // Ctrl-C
+  }
+  await releaseByteStreams();
+  process.exit();
 }
 
 async function wait(node: WalkieNode, options: PairOptions, reporter: Reporter) {

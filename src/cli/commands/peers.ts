@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import { type DiscoveredPeer, type PairedPeer, shortDeviceId } from "../../index.js";
 import { openNode } from "../context.js";
 import { createReporter, fail } from "../output.js";
@@ -8,31 +7,25 @@ interface PeersOptions {
   wait: string;
 }
 
-export function registerPeers(program: Command): void {
-  program
-    .command("peers")
-    .description("paired peers (online or not, last seen) and Walkie devices on the LAN now")
-    .option("--json", "print {paired, lan} as JSON on stdout")
-    .option("--wait <ms>", "how long to listen for devices on the LAN", "1500")
-    .action(async (options: PeersOptions) => {
-      const json = options.json === true;
-      const reporter = createReporter(json);
-      try {
-        const node = await openNode();
-        const paired = await node.peers.list();
-        const wait = Number(options.wait);
-        let lan: DiscoveredPeer[] = [];
-        try {
-          lan = await node.discoverLan(Number.isFinite(wait) && wait >= 0 ? wait : 1500);
-        } catch (err: unknown) {
-          reporter.warn(err); // no mDNS here: the paired list still stands
-        }
-        process.stdout.write(json ? `${toJson(paired, lan)}\n` : toText(paired, lan));
-      } catch (err: unknown) {
-        fail(err, json);
-      }
-      process.exit();
-    });
+/** Runs `walkie peers`; loaded only then. Its arguments and options: ../commands.ts. */
+export async function run(options: PeersOptions): Promise<void> {
+  const json = options.json === true;
+  const reporter = createReporter(json);
+  try {
+    const node = await openNode();
+    const paired = await node.peers.list();
+    const wait = Number(options.wait);
+    let lan: DiscoveredPeer[] = [];
+    try {
+      lan = await node.discoverLan(Number.isFinite(wait) && wait >= 0 ? wait : 1500);
+    } catch (err: unknown) {
+      reporter.warn(err); // no mDNS here: the paired list still stands
+    }
+    process.stdout.write(json ? `${toJson(paired, lan)}\n` : toText(paired, lan));
+  } catch (err: unknown) {
+    fail(err, json);
+  }
+  process.exit();
 }
 
 /** The LAN entry of a paired peer: its short ID announced now. */

@@ -1,6 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
 import { Readable, Writable } from "node:stream";
-import type { Command } from "commander";
 import {
   ConfigError,
   type Link,
@@ -13,7 +12,6 @@ import {
 import { onInterrupt, openNode, portOption } from "../context.js";
 import { dataInput, dataOutput } from "../data-stdio.js";
 import {
-  addByteStreamOptions,
   type ByteStreamOptions,
   byteStreamKind,
   dialTo,
@@ -35,44 +33,23 @@ interface PipeOptions extends ByteStreamOptions {
   json?: boolean;
 }
 
-export function registerPipe(program: Command): void {
-  addByteStreamOptions(program.command("pipe"))
-    .description("encrypted netcat: stdin to the peer's stdout, both ways, with half-close")
-    .option("--listen", "wait for the peer to connect")
-    .option("--host <host>", "with --listen: address to listen on", "::")
-    .option("--port <port>", "with --listen: TCP port (0 = any free port)", "0")
-    .option(
-      "--allow <peer...>",
-      "with --listen: who may connect (device IDs or paired names); default: every paired peer, and announce on the LAN",
-    )
-    .option(
-      "--to <peer|host:port>",
-      "connect to a paired peer (name or ID, found on the LAN) or an address",
-    )
-    .option(
-      "--peer <peer>",
-      "with --to HOST:PORT: the device expected to answer (default: any paired peer)",
-    )
-    .option("--json", "NDJSON status events on stderr (listening, connected, closed, error)")
-    .option("--input <file>", "send this file instead of stdin")
-    .option("--output <file>", "write what comes to this file instead of stdout")
-    .action(async (options: PipeOptions) => {
-      const reporter = createReporter(options.json === true);
-      try {
-        const node = await openNode();
-        node.on("warning", (err: unknown) => reporter.warn(err));
-        onInterrupt(() => node.close());
-        const stream = byteStreamKind(options)
-          ? await overByteStream(node, options, reporter)
-          : options.listen
-            ? await listenForPeer(node, options, reporter)
-            : await dialPeer(node, options, reporter);
-        await runPipe(node, stream.stream, stream.link, reporter, options);
-      } catch (err: unknown) {
-        fail(err, options.json === true);
-        process.exit();
-      }
-    });
+/** Runs `walkie pipe`; loaded only then. Its arguments and options: ../commands.ts. */
+export async function run(options: PipeOptions): Promise<void> {
+  const reporter = createReporter(options.json === true);
+  try {
+    const node = await openNode();
+    node.on("warning", (err: unknown) => reporter.warn(err));
+    onInterrupt(() => node.close());
+    const stream = byteStreamKind(options)
+      ? await overByteStream(node, options, reporter)
+      : options.listen
+        ? await listenForPeer(node, options, reporter)
+        : await dialPeer(node, options, reporter);
+    await runPipe(node, stream.stream, stream.link, reporter, options);
+  } catch (err: unknown) {
+    fail(err, options.json === true);
+    process.exit();
+  }
 }
 
 /** Over --stdio, --via or --serial: one link, one pipe stream. */

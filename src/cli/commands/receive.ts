@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import type { Command } from "commander";
 import {
   ConfigError,
   FILES_SERVICE,
@@ -17,7 +16,6 @@ import { askYesNo, reportOffer } from "../files/common.js";
 import { progressMode, reportDone, showProgress } from "../files/progress.js";
 import { resumeHint } from "../files/resume-hint.js";
 import {
-  addByteStreamOptions,
   type ByteStreamOptions,
   byteStream,
   linkOverByteStream,
@@ -39,87 +37,63 @@ interface ReceiveOptions extends ByteStreamOptions {
   json?: boolean;
 }
 
-export function registerReceive(program: Command): void {
-  addByteStreamOptions(program.command("receive"))
-    .argument("[code]", "the code the sender shows")
-    .description(
-      "receive files, folders or a text: by the sender's one-time code, or from a paired peer",
-    )
-    .option("--from <host:port>", "the sender's address, instead of finding it on the LAN")
-    .option("--out <dir>", "folder to write into", ".")
-    .option("-y, --yes", "accept without asking")
-    .option("--overwrite", "replace existing files of the same name (else: name (1).ext)")
-    .option("--listen", "instead of a code: wait for a paired (or --allow) sender")
-    .option("--host <host>", "with --listen: address to listen on", "::")
-    .option("--port <port>", "with --listen: TCP port (0 = any free port)", "0")
-    .option(
-      "--allow <peer...>",
-      "with --listen: who may send (device IDs or paired names); default: paired peers",
-    )
-    .option("--idle-timeout <seconds>", "give up when nothing moves for this long", "30")
-    .option("--json", "NDJSON events on stderr (offer, accepted, progress, file-done, done, error)")
-    .action(async (code: string | undefined, options: ReceiveOptions) => {
-      const json = options.json === true;
-      const reporter = createReporter(json);
-      let transfer: ReceiveTransfer | undefined;
-      try {
-        const idle = Number(options.idleTimeout ?? "30");
-        if (!(idle >= 0)) throw new ConfigError("ERR_USAGE", "--idle-timeout wants seconds");
-        if ((code === undefined) === (options.listen !== true)) {
-          throw new ConfigError(
-            "ERR_USAGE",
-            "give the sender's code, or --listen for a paired sender",
-          );
-        }
-        if (options.stdio === true && options.yes !== true) {
-          throw new ConfigError("ERR_USAGE", "with --stdio, stdin is the link: add --yes");
-        }
-        const node = await openNode();
-        node.on("warning", (err: unknown) => reporter.warn(err));
-        // On Ctrl-C the sender is told, and the .part files are kept for a resume.
-        onInterrupt(async () => {
-          await transfer?.cancel(
-            new TransferError("ERR_CANCELLED", "the receiver stopped (Ctrl-C)"),
-          );
-          await node.close();
-        });
-        let taken: ReceiveTransfer | undefined;
-        const receiver = new FilesReceiver({
-          outDir: resolve(options.out ?? "."),
-          overwrite: options.overwrite === true,
-          idleTimeoutMs: idle * 1000,
-          decide: async (incoming) => {
-            if (incoming !== taken) return false; // one transfer per run: a second offer is declined
-            reportOffer(incoming, reporter);
-            if (options.yes === true) return true;
-            return askYesNo("Accept? [y/N] ");
-          },
-        });
-        const first = new Promise<ReceiveTransfer>((resolveTransfer) => {
-          receiver.on("transfer", (incoming: ReceiveTransfer) => {
-            if (taken !== undefined) return;
-            taken = incoming;
-            resolveTransfer(incoming);
-          });
-        });
-        node.handle(FILES_SERVICE, receiver.handler);
-        const link =
-          code !== undefined
-            ? await join(node, code, options)
-            : await listen(node, options, reporter, first);
-        reporter.event(
-          "connected",
-          { peer: link.peer.id, name: link.peer.name, address: link.remoteAddress },
-          `walkie: connected to ${link.peer.name} (${link.peer.id})`,
-        );
-        transfer = await Promise.race([first, closedBeforeOffer(link)]);
-        process.exitCode = await receive(node, transfer, options, reporter);
-      } catch (err: unknown) {
-        fail(resumeHint(err, transfer), json);
-      }
-      await releaseByteStreams();
-      process.exit();
+/** Runs `walkie receive`; loaded only then. Its arguments and options: ../commands.ts. */
+export async function run(code: string | undefined, options: ReceiveOptions): Promise<void> {
+  const json = options.json === true;
+  const reporter = createReporter(json);
+  let transfer: ReceiveTransfer | undefined;
+  try {
+    const idle = Number(options.idleTimeout ?? "30");
+    if (!(idle >= 0)) throw new ConfigError("ERR_USAGE", "--idle-timeout wants seconds");
+    if ((code === undefined) === (options.listen !== true)) {
+      throw new ConfigError("ERR_USAGE", "give the sender's code, or --listen for a paired sender");
+    }
+    if (options.stdio === true && options.yes !== true) {
+      throw new ConfigError("ERR_USAGE", "with --stdio, stdin is the link: add --yes");
+    }
+    const node = await openNode();
+    node.on("warning", (err: unknown) => reporter.warn(err));
+    // On Ctrl-C the sender is told, and the .part files are kept for a resume.
+    onInterrupt(async () => {
+      await transfer?.cancel(new TransferError("ERR_CANCELLED", "the receiver stopped (Ctrl-C)"));
+      await node.close();
     });
+    let taken: ReceiveTransfer | undefined;
+    const receiver = new FilesReceiver({
+      outDir: resolve(options.out ?? "."),
+      overwrite: options.overwrite === true,
+      idleTimeoutMs: idle * 1000,
+      decide: async (incoming) => {
+        if (incoming !== taken) return false; // one transfer per run: a second offer is declined
+        reportOffer(incoming, reporter);
+        if (options.yes === true) return true;
+        return askYesNo("Accept? [y/N] ");
+      },
+    });
+    const first = new Promise<ReceiveTransfer>((resolveTransfer) => {
+      receiver.on("transfer", (incoming: ReceiveTransfer) => {
+        if (taken !== undefined) return;
+        taken = incoming;
+        resolveTransfer(incoming);
+      });
+    });
+    node.handle(FILES_SERVICE, receiver.handler);
+    const link =
+      code !== undefined
+        ? await join(node, code, options)
+        : await listen(node, options, reporter, first);
+    reporter.event(
+      "connected",
+      { peer: link.peer.id, name: link.peer.name, address: link.remoteAddress },
+      `walkie: connected to ${link.peer.name} (${link.peer.id})`,
+    );
+    transfer = await Promise.race([first, closedBeforeOffer(link)]);
+    process.exitCode = await receive(node, transfer, options, reporter);
+  } catch (err: unknown) {
+    fail(resumeHint(err, transfer), json);
+  }
+  await releaseByteStreams();
+  process.exit();
 }
 
 function join(node: WalkieNode, code: string, options: ReceiveOptions): Promise<Link> {

@@ -1,4 +1,3 @@
-import type { Command } from "commander";
 import {
   type CodeWaitSession,
   ConfigError,
@@ -20,7 +19,6 @@ import { progressMode, reportDone, showProgress } from "../files/progress.js";
 import { resumeHint } from "../files/resume-hint.js";
 import { sendThroughNode } from "../files/send-via-node.js";
 import {
-  addByteStreamOptions,
   type ByteStreamOptions,
   byteStream,
   dialTo,
@@ -43,57 +41,35 @@ interface SendOptions extends ByteStreamOptions {
   json?: boolean;
 }
 
-export function registerSend(program: Command): void {
-  addByteStreamOptions(program.command("send"))
-    .argument("[paths...]", "files and folders to send; - sends stdin as one file")
-    .description(
-      "send files, folders or a text: to a paired peer, or to whoever has the one-time code",
-    )
-    .option(
-      "--to <peer|host:port>",
-      "send straight to a paired peer (name or ID) or an address; over --serial/--stdio/--via: the peer expected at the other end",
-    )
-    .option("--peer <peer>", "with --to HOST:PORT: the device expected to answer")
-    .option("--text <text>", "send a short text instead of files")
-    .option("--name <name>", "with -: the name of the file made from stdin", "stdin")
-    .option("--links", "send symbolic links inside folders as links (else they are skipped)")
-    .option("--host <host>", "with a code: address to listen on", "::")
-    .option("--port <port>", "with a code: TCP port (0 = any free port)", "0")
-    .option("--parallel <n>", "data streams at once", "3")
-    .option("--idle-timeout <seconds>", "give up when nothing moves for this long", "30")
-    .option(
-      "--json",
-      "NDJSON events on stderr (code, connected, accepted, progress, file-done, done, error)",
-    )
-    .action(async (paths: string[], options: SendOptions) => {
-      const json = options.json === true;
-      const reporter = createReporter(json);
-      let transfer: Transfer | undefined;
-      try {
-        const source = await readSource(paths, options, reporter);
-        const control = viaNode(paths, options) ? await runningNode() : undefined;
-        if (control !== undefined && options.to !== undefined) {
-          // `walkie up` runs with this home: it sends on its own link with the peer.
-          process.exitCode = await sendThroughNode(control, options.to, paths, reporter, json);
-          process.exit();
-        }
-        const node = await openNode();
-        node.on("warning", (err: unknown) => reporter.warn(err));
-        const link = await connect(node, options, reporter);
-        reporter.event(
-          "connected",
-          { peer: link.peer.id, name: link.peer.name, address: link.remoteAddress },
-          `walkie: connected to ${link.peer.name} (${link.peer.id})`,
-        );
-        process.exitCode = await send(node, link, source, options, reporter, (t) => {
-          transfer = t;
-        });
-      } catch (err: unknown) {
-        fail(resumeHint(err, transfer), json);
-      }
-      await releaseByteStreams();
+/** Runs `walkie send`; loaded only then. Its arguments and options: ../commands.ts. */
+export async function run(paths: string[], options: SendOptions): Promise<void> {
+  const json = options.json === true;
+  const reporter = createReporter(json);
+  let transfer: Transfer | undefined;
+  try {
+    const source = await readSource(paths, options, reporter);
+    const control = viaNode(paths, options) ? await runningNode() : undefined;
+    if (control !== undefined && options.to !== undefined) {
+      // `walkie up` runs with this home: it sends on its own link with the peer.
+      process.exitCode = await sendThroughNode(control, options.to, paths, reporter, json);
       process.exit();
+    }
+    const node = await openNode();
+    node.on("warning", (err: unknown) => reporter.warn(err));
+    const link = await connect(node, options, reporter);
+    reporter.event(
+      "connected",
+      { peer: link.peer.id, name: link.peer.name, address: link.remoteAddress },
+      `walkie: connected to ${link.peer.name} (${link.peer.id})`,
+    );
+    process.exitCode = await send(node, link, source, options, reporter, (t) => {
+      transfer = t;
     });
+  } catch (err: unknown) {
+    fail(resumeHint(err, transfer), json);
+  }
+  await releaseByteStreams();
+  process.exit();
 }
 
 /**

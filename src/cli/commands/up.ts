@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import type { Command } from "commander";
 import { type LogEntry, NodeService, newToken } from "../../index.js";
 import { startWebServer, type WebServer } from "../../web/index.js";
 import { openNode } from "../context.js";
@@ -17,31 +16,16 @@ interface UpOptions {
   json?: boolean;
 }
 
-export function registerUp(program: Command): void {
-  program
-    .command("up")
-    .description("run this device's node: links with paired peers, the web UI, monitoring")
-    .option("--host <host>", "address peers link to", "::")
-    .option("--port <port>", "TCP port peers link to (default: the last one, else any free port)")
-    .option("--ui-port <port>", "port of the web UI on 127.0.0.1 (default: the last one, else any)")
-    .option("--no-ui", "serve no web UI (the control API for the CLI still runs)")
-    .option("--inbox <dir>", "folder for received files")
-    .option(
-      "--allow-forward <target...>",
-      "host:port[/tcp|/udp] that paired peers may reach through walkie forward (default: config.json's allowForward)",
-    )
-    .option("--name <name>", "this device's name (saved)")
-    .option("--json", "NDJSON events on stderr (up, log, error)")
-    .action(async (options: UpOptions) => {
-      const json = options.json === true;
-      const reporter = createReporter(json);
-      try {
-        await runUp(options, reporter);
-      } catch (err: unknown) {
-        fail(err, json);
-        process.exit();
-      }
-    });
+/** Runs `walkie up`; loaded only then. Its arguments and options: ../commands.ts. */
+export async function run(options: UpOptions): Promise<void> {
+  const json = options.json === true;
+  const reporter = createReporter(json);
+  try {
+    await runUp(options, reporter);
+  } catch (err: unknown) {
+    fail(err, json);
+    process.exit();
+  }
 }
 
 async function runUp(options: UpOptions, reporter: Reporter): Promise<void> {
