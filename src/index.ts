@@ -13,6 +13,7 @@ export {
 export * from "./node/index.js";
 export * from "./services/index.js";
 export {
+  type ControlMessage,
   createMemoryDuplexPair,
   formatAddress,
   openSerial,
@@ -20,4 +21,5 @@ export {
   type SerialOptions,
   spawnDuplex,
   stdioDuplex,
+  WebSocketDuplex,
 } from "./transport/index.js";

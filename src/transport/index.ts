@@ -8,3 +8,4 @@ export * from "./memory.js";
 export * from "./serial.js";
 export * from "./stdio.js";
 export * from "./tcp.js";
+export * from "./websocket-duplex.js";

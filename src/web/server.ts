@@ -9,6 +9,7 @@ import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import { LinkError } from "../errors.js";
 import type { NodeService } from "../node/index.js";
+import { servePipes } from "./pipe-socket.js";
 import "./api.js";
 import "./api-chat.js";
 import "./api-files.js";
@@ -72,10 +73,15 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   server.requestTimeout = 0; // uploads may take long; each is watched by its own stream
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4096, clientTracking: false });
   const stopEvents = serveEvents(wss, service);
+  const pipes = servePipes(service);
   let sockets = 0;
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const verdict = guard(req, url, true);
+    if (verdict.ok && url.pathname === "/api/pipe") {
+      pipes.handleUpgrade(req, socket, head);
+      return;
+    }
     if (!verdict.ok || url.pathname !== "/api/events" || sockets >= MAX_CLIENTS) {
       const status = verdict.ok ? (sockets >= MAX_CLIENTS ? 503 : 404) : verdict.status;
       socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -93,6 +99,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     uiUrl: `${origin}/#token=${token}`,
     async close() {
       stopEvents();
+      pipes.close();
       wss.close();
       server.closeIdleConnections();
       await new Promise<void>((resolve) => {

@@ -21,6 +21,7 @@ export type { UploadFile } from "./outbox.js";
 export type { PairingState } from "./pairing-desk.js";
 export type { KeptPeer, PeerKeeperOptions } from "./peer-keeper.js";
 export type { LanDeviceView, PairedPeerView, PeersView } from "./peer-views.js";
+export type { DeskPipe, PipeDesk } from "./pipe-desk.js";
 export { PROMETHEUS_CONTENT_TYPE } from "./prometheus.js";
 export {
   acquireRunLock,
