@@ -207,3 +207,40 @@ test("while nodes run, walkie chat goes through them: --send gets receipts, --hi
   upB.kill("SIGINT");
   await Promise.all([upA.expectExit(0), upB.expectExit(0)]);
 });
+
+test("while nodes run, walkie pipe --listen and --to go through them, both ways", async () => {
+  const [alice, bob] = await Promise.all([makeIdentity(), makeIdentity()]);
+  const upA = walkie(["up", "--host", "127.0.0.1", "--json"], { home: alice.home });
+  const upB = walkie(["up", "--host", "127.0.0.1", "--json"], { home: bob.home });
+  await Promise.all([upA.waitForEvent("up"), upB.waitForEvent("up")]);
+  const waiting = walkie(["pair", "--json"], { home: alice.home });
+  const code = await waiting.waitForEvent("code");
+  const joined = await run(bob.home, [
+    "pair",
+    String(code.code),
+    "--from",
+    `127.0.0.1:${code.port}`,
+  ]);
+  assert.equal(joined.status.code, 0, joined.stderr);
+  await waiting.expectExit(0);
+
+  const listening = walkie(["pipe", "--listen", "--json"], { home: bob.home });
+  listening.feed(Buffer.from("from bob\n"));
+  const waits = await listening.waitForEvent("listening");
+  assert.ok(waits.via, "bob waits through his node, on no port of its own");
+  let dialer: ReturnType<typeof walkie> | undefined;
+  for (let i = 0; i < 50; i++) {
+    dialer = walkie(["pipe", "--to", bob.name, "--json"], { home: alice.home });
+    dialer.feed(Buffer.from("from alice\n"));
+    if ((await dialer.waitForExit()).code === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the nodes may still be linking
+  }
+  await listening.expectExit(0);
+  assert.equal(dialer?.stdoutText, "from bob\n", dialer?.stderr);
+  assert.equal(listening.stdoutText, "from alice\n");
+  assert.ok((await dialer!.waitForEvent("connected")).via, "alice's pipe went through her node");
+  assert.equal((await listening.waitForEvent("connected")).peer, alice.id);
+  upA.kill("SIGINT");
+  upB.kill("SIGINT");
+  await Promise.all([upA.expectExit(0), upB.expectExit(0)]);
+});

@@ -2,14 +2,16 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { Readable, Writable } from "node:stream";
 import {
   ConfigError,
+  type ControlClient,
   type Link,
   type MuxStream,
   PIPE_SERVICE,
+  parseAddress,
   pipeStreams,
   WalkieError,
   type WalkieNode,
 } from "../../index.js";
-import { onInterrupt, openNode, portOption } from "../context.js";
+import { onInterrupt, openNode, portOption, runningNode } from "../context.js";
 import { dataInput, dataOutput } from "../data-stdio.js";
 import {
   type ByteStreamOptions,
@@ -20,6 +22,7 @@ import {
   releaseByteStreams,
 } from "../link-options.js";
 import { createReporter, fail, type Reporter } from "../output.js";
+import { pipeThroughNode } from "../pipe-via-node.js";
 
 interface PipeOptions extends ByteStreamOptions {
   input?: string;
@@ -37,6 +40,11 @@ interface PipeOptions extends ByteStreamOptions {
 export async function run(options: PipeOptions): Promise<void> {
   const reporter = createReporter(options.json === true);
   try {
+    const control = throughNode(options) ? await runningNode() : undefined;
+    if (control !== undefined) {
+      await pipeViaNode(control, options, reporter);
+      return;
+    }
     const node = await openNode();
     node.on("warning", (err: unknown) => reporter.warn(err));
     onInterrupt(() => node.close());
@@ -50,6 +58,46 @@ export async function run(options: PipeOptions): Promise<void> {
     fail(err, options.json === true);
     process.exit();
   }
+}
+
+/**
+ * With `walkie up` running on this home, a pipe to a paired peer by name, or
+ * --listen on the default port, goes through the node's links.
+ */
+function throughNode(options: PipeOptions): boolean {
+  if (byteStreamKind(options) !== undefined) return false;
+  if (options.listen) return options.port === "0" && options.host === "::";
+  if (options.to === undefined || options.peer !== undefined) return false;
+  try {
+    parseAddress(options.to);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+async function pipeViaNode(control: ControlClient, options: PipeOptions, reporter: Reporter) {
+  if (options.listen) {
+    reporter.event(
+      "listening",
+      { via: control.info.control, id: control.info.id },
+      `walkie: waiting for a pipe through the running node (pid ${control.info.pid})`,
+    );
+  }
+  const pipe = await pipeThroughNode(
+    control.info,
+    options.listen ? { allow: options.allow } : { to: options.to! },
+  );
+  reporter.event(
+    "connected",
+    { peer: pipe.peer.id, name: pipe.peer.name, address: pipe.address, via: control.info.control },
+    `walkie: connected to ${pipe.peer.name} (${pipe.peer.id}) through the running node`,
+  );
+  onInterrupt(async () => pipe.stream.destroy());
+  const { input, output } = openData(options);
+  const result = await pipeStreams(pipe.stream, input, output);
+  reporter.event("closed", { ...result }, undefined);
+  process.exit(0);
 }
 
 /** Over --stdio, --via or --serial: one link, one pipe stream. */
@@ -138,6 +186,17 @@ async function runPipe(
   reporter: Reporter,
   options: PipeOptions,
 ): Promise<void> {
+  const { input, output } = openData(options);
+  const result = await pipeStreams(stream, input, output);
+  await link.close();
+  await node.close();
+  await releaseByteStreams();
+  reporter.event("closed", { ...result }, undefined);
+  process.exit(0);
+}
+
+/** Where the data comes from and goes: --input/--output files, else stdin/stdout (nothing over --stdio). */
+function openData(options: PipeOptions): { input: Readable; output: Writable } {
   const overStdio = options.stdio === true;
   const input = options.input
     ? createReadStream(options.input)
@@ -149,10 +208,5 @@ async function runPipe(
     : overStdio
       ? new Writable({ write: (_chunk, _encoding, done) => done() })
       : dataOutput();
-  const result = await pipeStreams(stream, input, output);
-  await link.close();
-  await node.close();
-  await releaseByteStreams();
-  reporter.event("closed", { ...result }, undefined);
-  process.exit(0);
+  return { input, output };
 }

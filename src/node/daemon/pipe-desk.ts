@@ -51,13 +51,16 @@ export class PipeDesk {
   }
 
   /**
-   * Takes the next pipe that one of `allow` (device IDs; default: any paired
-   * peer) opens. Rejects with ERR_CANCELLED when `signal` aborts.
+   * Takes the next pipe that one of `allow` (paired peers by name, ID or
+   * prefix; default: any paired peer) opens. Rejects with ERR_CANCELLED when
+   * `signal` aborts. @throws ConfigError ERR_UNKNOWN_PEER
    */
-  accept(allow: readonly string[] | undefined, signal: AbortSignal): Promise<DeskPipe> {
+  async accept(allow: readonly string[] | undefined, signal: AbortSignal): Promise<DeskPipe> {
+    const paired = await this.node.peers.list();
+    const ids = allow?.map((text) => resolvePeer(paired, text).id);
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
-        allow: allow === undefined ? undefined : new Set(allow),
+        allow: ids === undefined ? undefined : new Set(ids),
         take: (pipe) => {
           signal.removeEventListener("abort", cancel);
           resolve(pipe);
