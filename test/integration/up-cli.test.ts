@@ -77,6 +77,11 @@ test("walkie up --no-ui serves the control API but no pages", async () => {
   assert.equal(page.status, 404);
   const status = await run(me.home, ["status"]);
   assert.equal(status.status.code, 0, status.stderr);
+  // Forwards for paired peers are the running node's job, not a second listener's.
+  const serve = await run(me.home, ["forward", "--serve", "--allow-forward", "127.0.0.1:80"]);
+  assert.equal(serve.status.code, 1);
+  assert.equal(serve.proc.errorCode(), "ERR_NODE_RUNNING");
+  assert.match(serve.stderr, /walkie up --allow-forward 127\.0\.0\.1:80/);
   up.kill("SIGTERM");
   await up.expectExit(0);
 });

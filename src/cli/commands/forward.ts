@@ -11,7 +11,7 @@ import {
   type WalkieError,
   type WalkieNode,
 } from "../../index.js";
-import { onInterrupt, openNode, portOption } from "../context.js";
+import { onInterrupt, openNode, portOption, runningNode } from "../context.js";
 import {
   type ByteStreamOptions,
   byteStreamKind,
@@ -179,6 +179,14 @@ async function serve(node: WalkieNode, options: ForwardOptions, reporter: Report
     return;
   }
   const port = portOption("--port", options.port ?? "0");
+  const control = options.allow === undefined ? await runningNode() : undefined;
+  if (control !== undefined) {
+    // Its paired peers link to the node: a second listener under the same name would split them.
+    throw new ConfigError(
+      "ERR_NODE_RUNNING",
+      `the node running with this home (pid ${control.info.pid}) serves paired peers' forwards: start it with walkie up --allow-forward ${allowed.join(" ")} (or set allowForward in its config.json)`,
+    );
+  }
   const allow = await listenAllowList(node, options.allow, "--serve");
   node.on("link", (link: Link) => reportLinked(link, reporter));
   node.on("link-error", (err: unknown) => reporter.warn(err));
