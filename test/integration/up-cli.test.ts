@@ -19,6 +19,32 @@ async function run(home: string, args: string[]) {
   return { status, stdout: out.data!.toString("utf8"), stderr: proc.stderr, proc };
 }
 
+/** Two `walkie up` nodes on loopback, paired through them with `walkie pair`. */
+async function pairedRunningNodes(extra: { bobArgs?: string[] } = {}) {
+  const [alice, bob] = await Promise.all([makeIdentity(), makeIdentity()]);
+  const upA = walkie(["up", "--host", "127.0.0.1", "--json"], { home: alice.home });
+  const upB = walkie(["up", "--host", "127.0.0.1", ...(extra.bobArgs ?? []), "--json"], {
+    home: bob.home,
+  });
+  await Promise.all([upA.waitForEvent("up"), upB.waitForEvent("up")]);
+  const waiting = walkie(["pair", "--json"], { home: alice.home });
+  const code = await waiting.waitForEvent("code");
+  const joined = await run(bob.home, [
+    "pair",
+    String(code.code),
+    "--from",
+    `127.0.0.1:${code.port}`,
+  ]);
+  assert.equal(joined.status.code, 0, joined.stderr);
+  await waiting.expectExit(0);
+  const stop = async () => {
+    upA.kill("SIGINT");
+    upB.kill("SIGINT");
+    await Promise.all([upA.expectExit(0), upB.expectExit(0)]);
+  };
+  return { alice, bob, stop };
+}
+
 test("walkie up runs a node that status reports; a second up with the same home fails clearly", async () => {
   const me = await makeIdentity();
   const up = walkie(["up", "--host", "127.0.0.1", "--json"], { home: me.home });
@@ -126,21 +152,8 @@ test("while nodes run, walkie pair and unpair go through them: the nodes link at
 });
 
 test("while nodes run, walkie send goes through them and walkie receive --listen says where files go", async () => {
-  const [alice, bob] = await Promise.all([makeIdentity(), makeIdentity()]);
   const inbox = tempDir("walkie-inbox-");
-  const upA = walkie(["up", "--host", "127.0.0.1", "--json"], { home: alice.home });
-  const upB = walkie(["up", "--host", "127.0.0.1", "--inbox", inbox, "--json"], { home: bob.home });
-  await Promise.all([upA.waitForEvent("up"), upB.waitForEvent("up")]);
-  const waiting = walkie(["pair", "--json"], { home: alice.home });
-  const code = await waiting.waitForEvent("code");
-  const joined = await run(bob.home, [
-    "pair",
-    String(code.code),
-    "--from",
-    `127.0.0.1:${code.port}`,
-  ]);
-  assert.equal(joined.status.code, 0, joined.stderr);
-  await waiting.expectExit(0);
+  const { alice, bob, stop } = await pairedRunningNodes({ bobArgs: ["--inbox", inbox] });
   // Bob's node takes alice's files without asking (the UI's setting, through its API).
   const runB = JSON.parse(readFileSync(join(bob.home, "node.json"), "utf8"));
   const port = Number(new URL(runB.control).port);
@@ -171,26 +184,11 @@ test("while nodes run, walkie send goes through them and walkie receive --listen
   assert.equal(receive.status.code, 1);
   assert.equal(receive.proc.errorCode(), "ERR_NODE_RUNNING");
   assert.match(receive.stderr, new RegExp(inbox.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
-  upA.kill("SIGINT");
-  upB.kill("SIGINT");
-  await Promise.all([upA.expectExit(0), upB.expectExit(0)]);
+  await stop();
 });
 
 test("while nodes run, walkie chat goes through them: --send gets receipts, --history shows both sides", async () => {
-  const [alice, bob] = await Promise.all([makeIdentity(), makeIdentity()]);
-  const upA = walkie(["up", "--host", "127.0.0.1", "--json"], { home: alice.home });
-  const upB = walkie(["up", "--host", "127.0.0.1", "--json"], { home: bob.home });
-  await Promise.all([upA.waitForEvent("up"), upB.waitForEvent("up")]);
-  const waiting = walkie(["pair", "--json"], { home: alice.home });
-  const code = await waiting.waitForEvent("code");
-  const joined = await run(bob.home, [
-    "pair",
-    String(code.code),
-    "--from",
-    `127.0.0.1:${code.port}`,
-  ]);
-  assert.equal(joined.status.code, 0, joined.stderr);
-  await waiting.expectExit(0);
+  const { alice, bob, stop } = await pairedRunningNodes();
 
   const send = walkie(["chat", bob.name, "--send", "--json", "--wait", "20"], { home: alice.home });
   send.child.stdin.end("hello from the CLI\n");
@@ -208,26 +206,11 @@ test("while nodes run, walkie chat goes through them: --send gets receipts, --hi
     .split("\n")
     .map((line) => JSON.parse(line));
   assert.equal(lines.at(-1).text, "hello from the CLI");
-  upA.kill("SIGINT");
-  upB.kill("SIGINT");
-  await Promise.all([upA.expectExit(0), upB.expectExit(0)]);
+  await stop();
 });
 
 test("while nodes run, walkie pipe --listen and --to go through them, both ways", async () => {
-  const [alice, bob] = await Promise.all([makeIdentity(), makeIdentity()]);
-  const upA = walkie(["up", "--host", "127.0.0.1", "--json"], { home: alice.home });
-  const upB = walkie(["up", "--host", "127.0.0.1", "--json"], { home: bob.home });
-  await Promise.all([upA.waitForEvent("up"), upB.waitForEvent("up")]);
-  const waiting = walkie(["pair", "--json"], { home: alice.home });
-  const code = await waiting.waitForEvent("code");
-  const joined = await run(bob.home, [
-    "pair",
-    String(code.code),
-    "--from",
-    `127.0.0.1:${code.port}`,
-  ]);
-  assert.equal(joined.status.code, 0, joined.stderr);
-  await waiting.expectExit(0);
+  const { alice, bob, stop } = await pairedRunningNodes();
 
   const listening = walkie(["pipe", "--listen", "--json"], { home: bob.home });
   listening.feed(Buffer.from("from bob\n"));
@@ -245,7 +228,5 @@ test("while nodes run, walkie pipe --listen and --to go through them, both ways"
   assert.equal(listening.stdoutText, "from alice\n");
   assert.ok((await dialer!.waitForEvent("connected")).via, "alice's pipe went through her node");
   assert.equal((await listening.waitForEvent("connected")).peer, alice.id);
-  upA.kill("SIGINT");
-  upB.kill("SIGINT");
-  await Promise.all([upA.expectExit(0), upB.expectExit(0)]);
+  await stop();
 });
