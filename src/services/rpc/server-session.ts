@@ -114,18 +114,7 @@ export class ServerSession {
       });
       return;
     }
-    // The signal is made only if the handler looks at it: most never do.
-    let controller: AbortController | undefined;
-    let cancelled = false;
-    const context: RpcContext = {
-      link: this.link,
-      service,
-      get signal() {
-        controller ??= new AbortController();
-        if (cancelled) controller.abort();
-        return controller.signal;
-      },
-    };
+    const context = new CallContext(this.link, service);
     let result: unknown;
     try {
       result = handler(call.payload, context);
@@ -149,8 +138,7 @@ export class ServerSession {
     // A cancelled call is over for the caller: its slot is freed at once
     // (a handler should stop on its signal) and its answer is dropped.
     this.running.set(id, () => {
-      cancelled = true;
-      controller?.abort();
+      context.cancel();
       if (release()) queueMicrotask(() => this.afterCall());
     });
     this.inFlight++;
@@ -300,6 +288,29 @@ export class ServerSession {
 
   private report(err: WalkieError): void {
     this.registry.onError(err, this.link);
+  }
+}
+
+/** What a request handler learns of its call; one plain object per call, no closures. */
+class CallContext implements RpcContext {
+  private controller: AbortController | undefined;
+  private cancelled = false;
+
+  constructor(
+    readonly link: Link,
+    readonly service: string,
+  ) {}
+
+  /** Made only if the handler looks at it: most never do. */
+  get signal(): AbortSignal {
+    this.controller ??= new AbortController();
+    if (this.cancelled) this.controller.abort();
+    return this.controller.signal;
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.controller?.abort();
   }
 }
 
