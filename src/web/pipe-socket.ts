@@ -48,8 +48,13 @@ export function servePipes(service: NodeService): PipeSockets {
 async function runPipe(service: NodeService, ws: WebSocket, url: URL): Promise<void> {
   const local = new WebSocketDuplex(ws);
   const gone = new AbortController();
+  let pipe: DeskPipe | undefined;
+  // From the first moment: the command may leave (or break the framing) while we wait or dial.
+  local.on("error", () => {
+    gone.abort();
+    if (pipe && !pipe.stream.destroyed) pipe.stream.reset("ERR_CANCELLED");
+  });
   local.once("close", () => gone.abort());
-  let pipe: DeskPipe;
   try {
     const to = url.searchParams.get("to");
     if (to !== null) pipe = await service.pipes.open(to);
@@ -58,9 +63,7 @@ async function runPipe(service: NodeService, ws: WebSocket, url: URL): Promise<v
       pipe = await service.pipes.accept(allow.length > 0 ? allow : undefined, gone.signal);
     } else throw new WalkieError("ERR_USAGE", "give to=PEER or listen=1");
   } catch (err: unknown) {
-    const { code, message } =
-      err instanceof WalkieError ? err : { code: "ERR_INTERNAL", message: String(err) };
-    local.fail(code, message);
+    if (!local.destroyed) local.fail(codeOf(err), err instanceof Error ? err.message : String(err));
     return;
   }
   if (local.destroyed) {
@@ -76,18 +79,14 @@ async function runPipe(service: NodeService, ws: WebSocket, url: URL): Promise<v
   });
   // Both ways at once, each half-closing on its own; a failure on one side ends the other.
   stream.on("error", (err: Error) => {
-    // A peer's RESET names its reason (ERR_NOT_LISTENING, say): pass that on.
-    const code =
-      err instanceof StreamResetError
-        ? err.remoteCode
-        : err instanceof WalkieError
-          ? err.code
-          : "ERR_STREAM";
-    if (!local.destroyed) local.fail(code, err.message);
-  });
-  local.on("error", () => {
-    if (!stream.destroyed) stream.reset("ERR_CANCELLED");
+    if (!local.destroyed) local.fail(codeOf(err), err.message);
   });
   local.pipe(stream);
   stream.pipe(local);
+}
+
+/** The code to tell the command: a peer's RESET names its reason (ERR_NOT_LISTENING, say). */
+function codeOf(err: unknown): string {
+  if (err instanceof StreamResetError) return err.remoteCode;
+  return err instanceof WalkieError ? err.code : "ERR_INTERNAL";
 }

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { test } from "node:test";
+import WebSocket from "ws";
 import { type NodePipe, pipeThroughNode } from "../../src/cli/pipe-via-node.js";
 import { hasCode } from "../../src/index.js";
 import { eventually, onlineWith, pair, startDaemon, type TestDaemon } from "../helpers/daemon.js";
@@ -69,4 +70,19 @@ test("a pipe to nobody paired, or with a wrong token, is refused clearly", async
     pipeThroughNode({ control: a.web.origin, token: "wrong" }, { to: "bob" }),
     (err) => hasCode(err, "ERR_CONTROL_UNREACHABLE"),
   );
+});
+
+test("a command that leaves while its node waits for a pipe leaves the node serving", async () => {
+  const [a, b] = await pairedNodes();
+  const url = `${b.web.origin.replace(/^http/, "ws")}/api/pipe?listen=1&token=${b.token}`;
+  const ws = new WebSocket(url);
+  await once(ws, "open");
+  await eventually("bob's node waits", async () => b.service.pipes.waiting === 1 || undefined);
+  ws.terminate(); // Ctrl-C, or a killed command
+  await eventually("nobody waits", async () => b.service.pipes.waiting === 0 || undefined);
+  assert.equal((await b.call("GET", "/api/status")).status, 200);
+  // And a pipe opened now is refused as nobody waits, by a node that is still there.
+  const opener = await pipeThroughNode(control(a), { to: "bob" });
+  const [err] = (await once(opener.stream, "error")) as [Error];
+  assert.ok(hasCode(err, "ERR_NOT_LISTENING"), String(err));
 });
