@@ -141,6 +141,8 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
       const change = sourceChange(outgoing.source, source.entries);
       if (change) throw change;
     }
+    // Cancelled while the files were read: it must not come back (nor into the queue).
+    if (record.finished) return;
     this.outgoing.set(record.view.id, outgoing);
     this.records.set(record.view.id, record);
     await this.persist(record);
@@ -352,7 +354,7 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
   private async persist(record: TransferRecord): Promise<void> {
     const outgoing = this.outgoing.get(record.view.id);
     const { queue } = this.options;
-    if (queue === undefined || outgoing === undefined || this.closing) return;
+    if (queue === undefined || outgoing === undefined || this.closing || record.finished) return;
     await queue.put(queuedSend(record.view, outgoing));
   }
 
