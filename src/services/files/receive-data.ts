@@ -11,7 +11,7 @@ import { WireError } from "../../errors.js";
 import type { FinalizeItem } from "./finalize.js";
 import type { ManifestEntry } from "./manifest.js";
 import { decodeCodeMessage, decodeFileStart, type FileStart } from "./messages.js";
-import { PartWriter } from "./part-file.js";
+import { PartWriter } from "./part-writer.js";
 import { MAX_DATA_CHUNK, RecordType } from "./protocol.js";
 import { RecordReader } from "./record-io.js";
 
@@ -60,8 +60,15 @@ export async function receiveDataStream(stream: Readable, sink: DataSink): Promi
     RecordType.Skip,
   ]);
   let file: IncomingFile | undefined;
-  for (let event = await reader.next(); event !== null; event = await reader.next()) {
-    sink.touch();
+  // Records already decoded are handled without a promise each; only a
+  // new chunk, a file's start or end, or a full write pipeline is awaited.
+  for (;;) {
+    const event = reader.take();
+    if (event === undefined) {
+      if (!(await reader.fill())) break;
+      sink.touch();
+      continue;
+    }
     if (event.type === RecordType.Data) {
       if (file === undefined) throw new WireError("ERR_FILES_PROTOCOL", "DATA outside a file");
       const wait = file.data(event.chunk);

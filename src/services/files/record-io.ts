@@ -21,18 +21,30 @@ export class RecordReader {
 
   /** The next record event, or null when the stream ended between records. */
   async next(): Promise<RecordEvent | null> {
-    while (this.head >= this.queue.length) {
-      const { value, done } = await this.iterator.next();
-      if (done) {
-        if (!this.decoder.atBoundary) {
-          throw new WireError("ERR_FILES_PROTOCOL", "the stream ended inside a record");
-        }
-        return null;
-      }
-      this.queue = this.decoder.push(value);
-      this.head = 0;
+    for (;;) {
+      const event = this.take();
+      if (event !== undefined) return event;
+      if (!(await this.fill())) return null;
     }
-    return this.queue[this.head++]!;
+  }
+
+  /** The next record event already decoded, or undefined: then `fill()`. */
+  take(): RecordEvent | undefined {
+    return this.head < this.queue.length ? this.queue[this.head++] : undefined;
+  }
+
+  /** Decodes the next chunk of the stream; false when it ended between records. */
+  async fill(): Promise<boolean> {
+    const { value, done } = await this.iterator.next();
+    if (done) {
+      if (!this.decoder.atBoundary) {
+        throw new WireError("ERR_FILES_PROTOCOL", "the stream ended inside a record");
+      }
+      return false;
+    }
+    this.queue = this.decoder.push(value);
+    this.head = 0;
+    return true;
   }
 }
 
