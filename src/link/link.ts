@@ -40,8 +40,10 @@ export interface LinkTimers {
    * A record begun but not finished, with no byte arriving for this long,
    * ends the link (ERR_PEER_TIMEOUT): on a serial line a corrupted length
    * byte would otherwise wait for bytes that never come. Shorter than the
-   * keepalive interval, so the peer's pings cannot hide it.
-   * @default min(10000, keepaliveMs / 2)
+   * keepalive interval, so the peer's pings cannot hide it. 0 turns it off.
+   * @default min(10000, keepaliveMs / 2) over a transport that may corrupt
+   * bytes (`corruptible`, a serial port); off elsewhere (TCP checks its
+   * bytes, and a network pause mid-record is no reason to drop a link)
    */
   recordStallMs?: number;
 }
@@ -127,7 +129,9 @@ export class Link extends EventEmitter {
       },
       onIdle: () => this.transport.end(),
     });
-    this.recordStallMs = init.recordStallMs ?? Math.min(10_000, (init.keepaliveMs ?? 15_000) / 2);
+    this.recordStallMs =
+      init.recordStallMs ??
+      (isCorruptible(init.transport) ? Math.min(10_000, (init.keepaliveMs ?? 15_000) / 2) : 0);
     this.wireTransport(init.leftover);
     this.startKeepalive(init);
     // The responder speaks first after the handshake, so the initiator knows
@@ -287,6 +291,7 @@ export class Link extends EventEmitter {
 
   /** Arms (or pushes back) the stall timer while a record is half received. */
   private watchPartialRecord(): void {
+    if (this.recordStallMs <= 0) return;
     if (this.opener.partialBytes === 0) {
       if (this.recordStall !== undefined) {
         clearTimeout(this.recordStall);
@@ -385,6 +390,11 @@ export class Link extends EventEmitter {
     );
     this.emit("close", this.closeError);
   }
+}
+
+/** A transport that may deliver corrupted bytes says so (serial ports do). */
+function isCorruptible(transport: Duplex): boolean {
+  return (transport as Duplex & { corruptible?: boolean }).corruptible === true;
 }
 
 function goAwayError(code: string, peerName: string): WalkieError {

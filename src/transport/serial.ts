@@ -88,6 +88,8 @@ export async function openSerial(options: SerialOptions): Promise<Duplex> {
  * the peer's next keepalive. Elsewhere (Windows) serialport does the I/O.
  */
 class SerialDuplex extends Duplex {
+  /** A serial line may corrupt bytes: a link over it ends a record that stalls halfway. */
+  readonly corruptible = true;
   private readonly fd: number | undefined;
   private readonly reader: TtyReadStream | undefined;
   /** While syncing, incoming bytes go here instead of to the reader. */

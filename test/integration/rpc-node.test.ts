@@ -1,5 +1,7 @@
 // The rpc service between two nodes in one process, linked in memory.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { test } from "node:test";
 import {
   type CborValue,
@@ -12,6 +14,7 @@ import {
 } from "../../src/index.js";
 import { frameMessage } from "../../src/services/message-framing.js";
 import { encodeRpcMessage, RpcMessageType } from "../../src/services/rpc/messages.js";
+import { withDeadline } from "../helpers/cli.js";
 import { linkedNodes } from "../helpers/linked-nodes.js";
 
 interface Reading {
@@ -279,4 +282,22 @@ test("an idle rpc client does not hold up a graceful close", async () => {
   const closed = new Promise<unknown>((resolve) => ab.once("close", resolve));
   await ab.close({ timeoutMs: 30_000 });
   assert.equal(await closed, undefined);
+});
+
+test("a program that makes a request and closes its nodes exits at once (no timer keeps it alive)", async () => {
+  const helpers = new URL("../helpers/linked-nodes.ts", import.meta.url).href;
+  const library = new URL("../../src/index.ts", import.meta.url).href;
+  const script = `
+    const { linkedNodes } = await import(${JSON.stringify(helpers)});
+    const { rpc } = await import(${JSON.stringify(library)});
+    const { a, b, ab } = await linkedNodes();
+    b.onRequest("double", (n) => n * 2);
+    if ((await rpc(ab).request("double", 21)) !== 42) process.exit(3);
+    await Promise.all([a.close(), b.close()]);`;
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  // A request's 30 s timeout timer used to outlive its answer and hold the process.
+  const [code] = await withDeadline(once(child, "exit"), "the program's exit", 20_000);
+  assert.equal(code, 0);
 });

@@ -3,9 +3,16 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream, openSync } from "node:fs";
-import type { Duplex } from "node:stream";
+import { Duplex } from "node:stream";
 import { test } from "node:test";
-import { type Link, openSerial, rpc, type WalkieError } from "../../src/index.js";
+import {
+  createMemoryDuplexPair,
+  expectPeer,
+  type Link,
+  openSerial,
+  rpc,
+  type WalkieError,
+} from "../../src/index.js";
 import { withDeadline } from "../helpers/cli.js";
 import { linkNodes, twoNodes } from "../helpers/linked-nodes.js";
 import { HAVE_SOCAT, ptyPair } from "../helpers/socat.js";
@@ -183,4 +190,61 @@ test("a corrupted record length ends the link with ERR_PEER_TIMEOUT once the lin
   // The sender is told why in b's last GOAWAY (its code comes back as a WireError).
   assert.equal((await withDeadline(aClosed, "the sender to hear of it"))?.code, "ERR_PEER_TIMEOUT");
   tap.release();
+});
+
+test("off a serial line a record that pauses halfway just waits: the stall rule is for lines that corrupt", async () => {
+  // Keepalive 2 s: over a serial port a record stalled for 1 s would end the link.
+  const [a, b] = await twoNodes({ keepaliveMs: 2_000 });
+  const [near, far] = createMemoryDuplexPair();
+  let held: Buffer[] | undefined;
+  const aSide = new Duplex({
+    write(chunk: Buffer, _encoding, done) {
+      if (held) held.push(chunk);
+      else near.write(chunk);
+      done();
+    },
+    final(done) {
+      near.end();
+      done();
+    },
+    read() {},
+  });
+  near.on("data", (chunk: Buffer) => aSide.push(chunk));
+  near.on("end", () => aSide.push(null));
+  const [ab, ba] = await Promise.all([
+    a.connect(aSide, { isInitiator: true, verifyPeer: expectPeer(b.id) }),
+    b.connect(far, { isInitiator: false, verifyPeer: expectPeer(a.id) }),
+  ]);
+  let received = 0;
+  let allArrived!: () => void;
+  const arrived = new Promise<void>((resolve) => {
+    allArrived = resolve;
+  });
+  b.handle("sink", (sink) => {
+    sink.on("error", () => {});
+    sink.on("data", (chunk: Buffer) => {
+      received += chunk.length;
+      if (received === 60_000) allArrived();
+    });
+  });
+  const stream = ab.openStream("sink");
+  held = [];
+  stream.write(Buffer.alloc(60_000));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  // The first bytes of the record get through; the rest, and anything sent
+  // meanwhile (pings), waits 2.5 s, in order.
+  const first = Buffer.concat(held);
+  held = [first.subarray(1_000)];
+  near.write(first.subarray(0, 1_000));
+  await new Promise((resolve) => setTimeout(resolve, 2_500));
+  const rest = Buffer.concat(held);
+  held = undefined;
+  near.write(rest);
+  await withDeadline(arrived, "the paused record to arrive");
+  assert.equal(ba.closed, false);
+  assert.equal(ab.closed, false);
+  // This hand-made transport has no close of its own to wait for: end it here.
+  for (const side of [stream, near, far, aSide]) side.on("error", () => {});
+  ab.destroy();
+  ba.destroy();
 });

@@ -238,6 +238,12 @@ export class RpcClient {
     if (call === undefined) return undefined;
     this.pendingCalls.delete(id);
     if (call.onAbort !== undefined) call.signal!.removeEventListener("abort", call.onAbort);
+    if (this.pendingCalls.size === 0) {
+      // Nothing left to time out: no timer may keep the process alive after the last answer.
+      clearTimeout(this.timeoutTimer);
+      this.timeoutTimer = undefined;
+      this.timeoutAt = Number.POSITIVE_INFINITY;
+    }
     this.scheduleLinger();
     return call;
   }
