@@ -29,7 +29,7 @@ await build({
   outdir,
   chunkNames: "[name]-[hash]",
   external: ["serialport", "bufferutil", "utf-8-validate"],
-  // CommonJS dependencies (commander, ws, proper-lockfile) call require().
+  // CommonJS dependencies (commander, ws) call require().
   banner: {
     js: 'import { createRequire as __walkieRequire } from "node:module"; const require = __walkieRequire(import.meta.url);',
   },

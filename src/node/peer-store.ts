@@ -4,7 +4,7 @@
  * paired, when and where last seen. Every read parses and checks the whole
  * file, so a change by another process (a pairing, an unpair) counts at
  * once; every change is a read-modify-write replaced atomically, under a
- * lock (`peers.json.lock`, proper-lockfile) so that two processes on one
+ * lock (`peers.json.lock`, util/file-lock.ts) so that two processes on one
  * home (`walkie up` and a `walkie unpair`, say) never lose each other's
  * change. A file that does not parse is an error (ERR_PEER_STORE), never a
  * silent reset.
@@ -16,10 +16,10 @@
  */
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { lock } from "proper-lockfile";
 import { deviceIdFromPublicKey } from "../crypto/device-id.js";
 import { ConfigError } from "../errors.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
+import { FileLockTimeout, withFileLock } from "../util/file-lock.js";
 
 /** A paired device. Times are ISO 8601 strings. */
 export interface PairedPeer {
@@ -53,10 +53,6 @@ const FILE_NAME = "peers.json";
 const VERSION = 1;
 const MAX_ADDRESSES = 5;
 const MAX_PEERS = 10_000;
-/** A lock not refreshed for this long belongs to a process that died. */
-const LOCK_STALE_MS = 10_000;
-/** How long to wait for another process's change (each takes milliseconds). */
-const LOCK_RETRIES = { retries: 100, minTimeout: 5, maxTimeout: 100, factor: 1.5 };
 
 interface PeerRecord {
   id: string;
@@ -166,35 +162,27 @@ export class PeerStore {
   private change<T>(
     apply: (records: PeerRecord[]) => { records: PeerRecord[] | undefined; value: T },
   ): Promise<T> {
-    const run = this.queue.then(async () => {
-      const release = await this.lock();
-      try {
+    const run = this.queue.then(() =>
+      this.locked(async () => {
         const { records, value } = apply(await this.read());
         if (records) await this.write(records);
         return value;
-      } finally {
-        await release().catch(() => {}); // a lock taken over as stale: our write is atomic anyway
-      }
-    });
+      }),
+    );
     this.queue = run.catch(() => {});
     return run;
   }
 
-  /** Takes the cross-process lock of the store. @throws ConfigError ERR_PEER_STORE */
-  private async lock(): Promise<() => Promise<void>> {
+  /** Runs `work` under the store's cross-process lock. @throws ConfigError ERR_PEER_STORE */
+  private async locked<T>(work: () => Promise<T>): Promise<T> {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     try {
-      return await lock(this.path, {
-        realpath: false, // the store may not exist yet
-        lockfilePath: `${this.path}.lock`,
-        stale: LOCK_STALE_MS,
-        retries: LOCK_RETRIES,
-        onCompromised: () => {}, // only the lock's refresh failed; the write stays atomic
-      });
+      return await withFileLock(this.path, work);
     } catch (err: unknown) {
+      if (!(err instanceof FileLockTimeout)) throw err;
       throw new ConfigError(
         "ERR_PEER_STORE",
-        `the peer store ${this.path} stays locked by another process (${this.path}.lock)`,
+        `the peer store ${this.path} stays locked by another process (${err.lockPath})`,
         { cause: err },
       );
     }
