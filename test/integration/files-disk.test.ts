@@ -57,8 +57,9 @@ test("a stream that fills the disk ends with ERR_DISK_FULL and no file", async (
   const receive = startReceive(bob, send.code, send.port, ["--out", disk, "--yes"]);
   await Promise.all([send.proc.expectExit(1), receive.expectExit(1)]);
   await feeding;
-  assert.equal(receive.errorCode(), "ERR_DISK_FULL");
-  assert.equal(send.proc.errorCode(), "ERR_DISK_FULL");
+  const both = `receiver:\n${receive.stderr}\nsender:\n${send.proc.stderr}`;
+  assert.equal(receive.errorCode(), "ERR_DISK_FULL", both);
+  assert.equal(send.proc.errorCode(), "ERR_DISK_FULL", both);
   // Nothing that looks complete; a stream cannot be resumed, so no .part either.
   assert.deepEqual(
     readdirSync(disk).filter((name) => !name.startsWith(".walkie-")),

@@ -8,8 +8,8 @@
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { WireError } from "../../errors.js";
-import { type Link, type MuxStream, StreamResetError } from "../../link/index.js";
-import { resetCode, TransferError } from "./errors.js";
+import type { Link, MuxStream } from "../../link/index.js";
+import { peerStopped, resetCode, TransferError } from "./errors.js";
 import { FileIntake } from "./file-intake.js";
 import { finishFolders } from "./folders.js";
 import { decodeOffer, EntryKind, summarizeEntries } from "./manifest.js";
@@ -86,16 +86,8 @@ export class ReceiveTransfer extends Transfer {
     }
     this.dataStreams.add(stream);
     stream.once("close", () => this.dataStreams.delete(stream));
-    receiveDataStream(stream, intake).catch((err: unknown) => void this.abort(this.byPeer(err)));
-  }
-
-  /** A data stream the sender reset carries its reason (ERR_CANCELLED, say) as the code. */
-  private byPeer(err: unknown): unknown {
-    if (!(err instanceof StreamResetError)) return err;
-    return new TransferError(
-      err.remoteCode,
-      `${this.peer.name} stopped the transfer (${err.remoteCode})`,
-      { cause: err },
+    receiveDataStream(stream, intake).catch(
+      (err: unknown) => void this.abort(peerStopped(err, this.peer.name)),
     );
   }
 

@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { WireError } from "../../errors.js";
 import type { Link, MuxStream } from "../../link/index.js";
-import { resetCode, TransferError } from "./errors.js";
+import { peerStopped, resetCode, TransferError } from "./errors.js";
 import { EntryKind, encodeOffer, summarizeEntries, TRANSFER_ID_SIZE } from "./manifest.js";
 import {
   type AcceptMessage,
@@ -160,7 +160,9 @@ export class SendTransfer extends Transfer {
         this.emit("warning", err);
       },
     };
-    sendJobs(stream, queue, hooks, this.source.stream).catch((err: unknown) => this.abort(err));
+    sendJobs(stream, queue, hooks, this.source.stream).catch((err: unknown) =>
+      this.abort(peerStopped(err, this.peer.name)),
+    );
   }
 
   private async readAnswers(reader: RecordReader): Promise<void> {
