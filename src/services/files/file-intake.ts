@@ -41,6 +41,10 @@ export class FileIntake implements DataSink {
   private acks: number[] = [];
   private ackTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Whether close() keeps partial files (for a resume). */
+  private keepParts = true;
+  /** .part files being opened now: close() waits for them. */
+  private readonly opening = new Set<Promise<PartWriter>>();
 
   constructor(
     private readonly transfer: Transfer,
@@ -130,9 +134,27 @@ export class FileIntake implements DataSink {
     this.settled(1);
   }
 
-  track(writer: PartWriter, active: boolean, resumable = true): void {
-    if (active) this.writers.set(writer, resumable);
-    else this.writers.delete(writer);
+  async openPart(open: () => Promise<PartWriter>, resumable: boolean): Promise<PartWriter> {
+    const opening = (async () => {
+      const writer = await open();
+      if (this.closed) {
+        // Closed while the file was being opened: deal with it as close() would have.
+        await writer.abandon(this.keepParts && resumable);
+        throw new TransferError("ERR_LINK_CLOSED", "the transfer is over");
+      }
+      this.writers.set(writer, resumable);
+      return writer;
+    })();
+    this.opening.add(opening);
+    try {
+      return await opening;
+    } finally {
+      this.opening.delete(opening);
+    }
+  }
+
+  untrack(writer: PartWriter): void {
+    this.writers.delete(writer);
   }
 
   /** Waits for the batches in flight and sends the last acknowledgements. */
@@ -144,7 +166,9 @@ export class FileIntake implements DataSink {
   /** Stops: partial files are closed and kept (`keep`) or removed. */
   async close(keep: boolean): Promise<void> {
     this.closed = true;
+    this.keepParts = keep;
     clearTimeout(this.ackTimer);
+    await Promise.allSettled([...this.opening]);
     await Promise.allSettled(
       [...this.writers].map(([writer, resumable]) => writer.abandon(keep && resumable)),
     );

@@ -40,8 +40,14 @@ export interface DataSink {
   completeLarge(index: number, item: FinalizeItem, sha256: Buffer): Promise<void>;
   /** The sender could not send entry `index`. */
   skipped(index: number, code: string, message: string): void;
-  /** A partial file in progress (`active`) or no longer, to close if the transfer fails. */
-  track(writer: PartWriter, active: boolean, resumable?: boolean): void;
+  /**
+   * Opens the .part of a file in progress, tracked so that a failed
+   * transfer closes it (and keeps it if `resumable`). @throws TransferError
+   * ERR_LINK_CLOSED if the transfer ended meanwhile (the .part is dealt with)
+   */
+  openPart(open: () => Promise<PartWriter>, resumable: boolean): Promise<PartWriter>;
+  /** A partial file no longer in progress. */
+  untrack(writer: PartWriter): void;
 }
 
 function sizeError(entry: ManifestEntry, why: string): WireError {
@@ -116,9 +122,13 @@ class IncomingFile {
     const { entry, finalPath, partPath, resumeHash } = sink.admit(start);
     const item: FinalizeItem = { partPath, finalPath, mode: entry.mode, mtimeMs: entry.mtimeMs };
     const small = entry.size !== null && start.offset === 0 && entry.size <= SMALL_FILE_MAX;
-    const writer = small ? undefined : await PartWriter.open(partPath, start.offset, resumeHash);
     // A stream of unknown length cannot be resumed: its .part is not worth keeping.
-    if (writer !== undefined) sink.track(writer, true, entry.size !== null);
+    const writer = small
+      ? undefined
+      : await sink.openPart(
+          () => PartWriter.open(partPath, start.offset, resumeHash),
+          entry.size !== null,
+        );
     return new IncomingFile(start.index, entry, start.offset, item, sink, writer);
   }
 
@@ -140,7 +150,7 @@ class IncomingFile {
     if (size !== null && this.offset + this.received !== size) {
       if (this.writer !== undefined) {
         await this.writer.abandon(false);
-        this.sink.track(this.writer, false);
+        this.sink.untrack(this.writer);
       }
       throw sizeError(this.entry, "fewer bytes");
     }
@@ -157,14 +167,14 @@ class IncomingFile {
       return;
     }
     const { handle, sha256 } = await this.writer.complete(expected);
-    this.sink.track(this.writer, false);
+    this.sink.untrack(this.writer);
     await this.sink.completeLarge(this.index, { ...this.item, handle }, sha256);
   }
 
   async skip(code: string, message: string): Promise<void> {
     if (this.writer !== undefined) {
       await this.writer.abandon(true);
-      this.sink.track(this.writer, false);
+      this.sink.untrack(this.writer);
     }
     this.sink.skipped(this.index, code, message);
   }
