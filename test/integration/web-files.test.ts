@@ -202,3 +202,25 @@ test("a send to an offline peer waits and goes when it is back; a dropped link r
   assert.equal(received.names[0], "movie.bin");
   assert.equal(sha(readFileSync(join(b.inbox, "movie.bin"))), sha(data));
 });
+
+test("a send waiting for a peer that is then unpaired fails at once and leaves the queue", async () => {
+  const [a, b] = await pairedPair();
+  await b.close();
+  await eventually(
+    "b offline",
+    async () => (await a.call("GET", "/api/status")).json.links.length === 0,
+  );
+  const dir = tempDir();
+  writeFileSync(join(dir, "note.txt"), "never sent\n");
+  const sent = (
+    await a.call("POST", "/api/transfers", { peer: "bob", paths: [join(dir, "note.txt")] })
+  ).json;
+  await eventually("waiting for bob", transferOn(a, sent.id, "waiting"));
+  const removed = await a.call("DELETE", `/api/peers/${b.node.id}`);
+  assert.equal(removed.json.removed, true);
+  const failed = await eventually("failed", transferOn(a, sent.id, "failed"));
+  assert.equal(failed.error.code, "ERR_UNKNOWN_PEER");
+  await a.service.files.flush();
+  const queue = JSON.parse(readFileSync(join(a.home, "send-queue.json"), "utf8"));
+  assert.deepEqual(queue.sends, []);
+});

@@ -182,6 +182,7 @@ export class NodeService extends EventEmitter<{ event: [event: NodeEvent] }> {
     if (gone === undefined) return false;
     await this.keeper.sync();
     this.monitor.forget(id);
+    if (this.files.inbox !== undefined) this.files.desk.peerUnpaired(id);
     this.log.info(`unpaired ${gone.name}`, { peerId: id });
     this.peersChanged();
     return true;

@@ -228,6 +228,27 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
     return true;
   }
 
+  /**
+   * The peer was unpaired: sends waiting for it can never go (its links are
+   * refused now), so they fail and leave the queue instead of waiting forever.
+   */
+  peerUnpaired(peerId: string): void {
+    for (const record of this.records.values()) {
+      if (record.finished || record.view.direction !== "out" || record.view.peerId !== peerId) {
+        continue;
+      }
+      if (!["waiting", "interrupted", "uploading"].includes(record.view.state)) continue;
+      this.settle(
+        record,
+        "failed",
+        new LinkError(
+          "ERR_UNKNOWN_PEER",
+          `${record.view.peerName} was unpaired before this was sent`,
+        ),
+      );
+    }
+  }
+
   /** Once a second: progress, rate and ETA of the transfers under way. */
   tick(): TransferView[] {
     const moving: TransferView[] = [];
