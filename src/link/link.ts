@@ -11,6 +11,7 @@ import { encodeGoAway, MAX_RECORD_PLAINTEXT } from "../wire/index.js";
 import type { PeerInfo } from "./handshake.js";
 import { Mux, type MuxStream } from "./mux.js";
 import { RateMeter } from "./rate-meter.js";
+import { RecordStallWatch } from "./record-stall.js";
 import { RecordOpener, RecordSealer } from "./records.js";
 
 export interface LinkStats {
@@ -95,8 +96,7 @@ export class Link extends EventEmitter {
   private waitingForDrain = false;
   private remoteGoAwayCode: string | undefined;
   private keepalive: NodeJS.Timeout | undefined;
-  private readonly recordStallMs: number;
-  private recordStall: NodeJS.Timeout | undefined;
+  private readonly recordStall: RecordStallWatch | undefined;
   private confirm!: () => void;
   private refuse!: (err: Error) => void;
   private closeError: WalkieError | undefined;
@@ -129,9 +129,17 @@ export class Link extends EventEmitter {
       },
       onIdle: () => this.transport.end(),
     });
-    this.recordStallMs =
+    const stallMs =
       init.recordStallMs ??
       (isCorruptible(init.transport) ? Math.min(10_000, (init.keepaliveMs ?? 15_000) / 2) : 0);
+    this.recordStall =
+      stallMs > 0
+        ? new RecordStallWatch(
+            stallMs,
+            { partialBytes: () => this.opener.partialBytes, bytesIn: () => this.bytesIn },
+            () => this.recordStalled(stallMs),
+          )
+        : undefined;
     this.wireTransport(init.leftover);
     this.startKeepalive(init);
     // The responder speaks first after the handshake, so the initiator knows
@@ -279,7 +287,7 @@ export class Link extends EventEmitter {
       this.tellPeerAndDestroy(err);
       return;
     }
-    this.watchPartialRecord();
+    this.recordStall?.observe();
     const code = this.remoteGoAwayCode;
     if (code !== undefined && code !== "OK" && this.closeError === undefined) {
       this.destroy(goAwayError(code, this.peer.name));
@@ -289,36 +297,12 @@ export class Link extends EventEmitter {
     if (this.recordsReceived > 0) this.confirm();
   }
 
-  /** Arms (or pushes back) the stall timer while a record is half received. */
-  private watchPartialRecord(): void {
-    if (this.recordStallMs <= 0) return;
-    if (this.opener.partialBytes === 0) {
-      if (this.recordStall !== undefined) {
-        clearTimeout(this.recordStall);
-        this.recordStall = undefined;
-      }
-      return;
-    }
-    if (this.recordStall !== undefined) {
-      this.recordStall.refresh();
-      return;
-    }
-    this.recordStall = setTimeout(() => {
-      // Bytes may be waiting in the kernel while this process was busy:
-      // let the poll phase read them before calling the line stalled.
-      const bytesIn = this.bytesIn;
-      setImmediate(() => this.partialRecordStalled(bytesIn));
-    }, this.recordStallMs);
-    this.recordStall.unref();
-  }
-
-  private partialRecordStalled(bytesInBefore: number): void {
-    if (this.closed || this.opener.partialBytes === 0) return;
-    if (this.bytesIn !== bytesInBefore) return; // receive() re-armed the timer
+  private recordStalled(stallMs: number): void {
+    if (this.closed) return;
     this.tellPeerAndDestroy(
       new LinkError(
         "ERR_PEER_TIMEOUT",
-        `${this.peer.name} stopped halfway through a record (${this.opener.partialBytes} bytes, then nothing for ${this.recordStallMs} ms): a corrupted length or a stalled line`,
+        `${this.peer.name} stopped halfway through a record (${this.opener.partialBytes} bytes, then nothing for ${stallMs} ms): a corrupted length or a stalled line`,
       ),
     );
   }
@@ -382,7 +366,7 @@ export class Link extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.keepalive);
-    clearTimeout(this.recordStall);
+    this.recordStall?.stop();
     this.mux.destroy(this.closeError);
     this.refuse(
       this.closeError ??

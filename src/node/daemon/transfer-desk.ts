@@ -21,6 +21,7 @@ import {
   sendFiles,
 } from "../../services/files/index.js";
 import type { StreamHandler } from "../node.js";
+import { PendingAnswers } from "./pending-answers.js";
 import { type QueuedSend, queuedSend, restoredSend, type SendQueue } from "./send-queue.js";
 import { type SourceEntry, sourceChange, sourceEntries, sourceSummary } from "./source-check.js";
 import {
@@ -71,7 +72,7 @@ const MAX_RESENDS = 20;
 export class TransferDesk extends EventEmitter<TransferDeskEvents> {
   readonly handler: StreamHandler;
   private readonly records = new Map<string, TransferRecord>();
-  private readonly answers = new Map<string, (yes: boolean) => void>();
+  private readonly answers: PendingAnswers;
   private readonly outgoing = new Map<string, Outgoing>();
   private readonly byTransfer = new WeakMap<ReceiveTransfer, TransferRecord>();
   private readonly resendTimers = new Map<string, NodeJS.Timeout>();
@@ -79,6 +80,7 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
 
   constructor(private readonly options: TransferDeskOptions) {
     super();
+    this.answers = new PendingAnswers(options.askTimeoutMs ?? 600_000);
     const receiver = new FilesReceiver({ outDir: options.inbox, decide: (t) => this.decide(t) });
     receiver.on("transfer", (transfer: ReceiveTransfer) => this.incoming(transfer));
     this.handler = receiver.handler;
@@ -204,11 +206,7 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
 
   /** The answer of a face to an offer that waits. */
   answer(id: string, accept: boolean): boolean {
-    const answer = this.answers.get(id);
-    if (answer === undefined) return false;
-    this.answers.delete(id);
-    answer(accept);
-    return true;
+    return this.answers.answer(id, accept);
   }
 
   /** Stops a transfer (or declines an offer, or drops an interrupted send). */
@@ -330,22 +328,12 @@ export class TransferDesk extends EventEmitter<TransferDeskEvents> {
     if (this.options.autoAccept(peerId)) return true;
     record.view.state = "asking";
     this.changed(record);
-    return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(
-        () => this.answer(record.view.id, false),
-        this.options.askTimeoutMs ?? 600_000,
-      );
-      timer.unref();
-      this.answers.set(record.view.id, (yes) => {
-        clearTimeout(timer);
-        resolve(yes);
-      });
-    });
+    return this.answers.ask(record.view.id);
   }
 
   private settle(record: TransferRecord, state: TransferView["state"], err?: unknown): void {
     if (record.finished || this.records.get(record.view.id) !== record) return;
-    this.answers.delete(record.view.id);
+    this.answers.drop(record.view.id);
     if (state === "waiting" || state === "interrupted") {
       const outgoing = this.outgoing.get(record.view.id);
       if (outgoing === undefined || outgoing.attempts < MAX_RESENDS) {
