@@ -1,11 +1,20 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after } from "node:test";
 
-/** A fresh temp folder, removed after the test file finishes. */
+const made: string[] = [];
+
+// Removed when the test file's process exits, not in an `after` hook: hooks
+// run in the order they were added, so a folder made before a node was
+// started would be removed while that node, closed by a later hook, still
+// writes into it (ENOTEMPTY on a noisy machine).
+process.on("exit", () => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+});
+
+/** A fresh temp folder, removed when the test file finishes. */
 export function tempDir(prefix = "walkie-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  made.push(dir);
   return dir;
 }
