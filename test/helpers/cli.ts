@@ -19,6 +19,8 @@ export const CLI_PATH = fileURLToPath(new URL("../../dist/cli/main.js", import.m
 
 /** Deadline for a child to exit or to print an awaited event. Generous: the machine may be busy. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
+/** How long after a child exits its stderr may still be drained (a grandchild may hold it open). */
+const STDERR_GRACE_MS = 5_000;
 
 /** One NDJSON status line from `--json` (e.g. `listening`, `error`). */
 export interface CliEvent {
@@ -106,9 +108,18 @@ export class WalkieProcess {
     this.exited = new Promise((resolve) => {
       this.child.once("exit", (code, signal) => {
         live.delete(this.child);
-        this.status = { code, signal };
-        this.notify();
-        resolve(this.status);
+        // "exit" may come before the last of stderr is read: a test that
+        // looks at the error line right after the exit must see it.
+        const settle = () => {
+          clearTimeout(timer);
+          if (this.status !== undefined) return;
+          this.status = { code, signal };
+          this.notify();
+          resolve(this.status);
+        };
+        const timer = setTimeout(settle, STDERR_GRACE_MS);
+        if (this.child.stderr.readableEnded || this.child.stderr.destroyed) settle();
+        else this.child.stderr.once("close", settle);
       });
     });
   }

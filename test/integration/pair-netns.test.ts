@@ -43,7 +43,7 @@ class NsWalkie {
       }
       for (const watcher of this.watchers) watcher();
     });
-    this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+    this.exited = new Promise((resolve) => this.child.once("close", (code) => resolve(code)));
     void this.exited.then(() => {
       for (const watcher of this.watchers) watcher();
     });

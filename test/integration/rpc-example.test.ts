@@ -36,7 +36,7 @@ function runExample(args: string[]) {
     stderr += text.toString();
   });
   const exited = new Promise<number | null>((resolve) =>
-    child.once("exit", (code) => resolve(code)),
+    child.once("close", (code) => resolve(code)),
   );
   const waitFor = (event: string) =>
     withDeadline(

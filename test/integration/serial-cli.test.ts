@@ -241,7 +241,7 @@ test("the sensor example runs over a serial cable", { skip }, async () => {
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString();
     });
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
     return {
       exited,
       lines: () =>
