@@ -94,6 +94,13 @@ class SerialDuplex extends Duplex {
   private readonly reader: TtyReadStream | undefined;
   /** While syncing, incoming bytes go here instead of to the reader. */
   private onSyncData: ((chunk: Buffer) => void) | undefined;
+  /**
+   * Writes waiting for the one in progress. fs.write runs on libuv's thread
+   * pool, so two writes in flight at once may reach the line in either
+   * order: a sync message overtaken by the link's first bytes lost them.
+   */
+  private readonly writeQueue: Array<{ chunk: Buffer; done: (err?: Error | null) => void }> = [];
+  private writing = false;
 
   constructor(
     private readonly port: PortLike,
@@ -193,11 +200,9 @@ class SerialDuplex extends Duplex {
 
   /** Writes outside the Duplex's queue (for the sync, before the link starts). */
   private rawWrite(message: Buffer): void {
-    const done = (err?: Error | null) => {
+    this.writeInOrder(message, (err) => {
       if (err) this.destroy(err);
-    };
-    if (this.fd === undefined) this.port.write(message, done);
-    else this.writeFd(this.fd, message, 0, 0, done);
+    });
   }
 
   override _read(): void {
@@ -209,8 +214,25 @@ class SerialDuplex extends Duplex {
     _encoding: BufferEncoding,
     callback: (err?: Error | null) => void,
   ): void {
-    if (this.fd === undefined) this.port.write(chunk, callback);
-    else this.writeFd(this.fd, chunk, 0, 0, callback);
+    this.writeInOrder(chunk, callback);
+  }
+
+  /** Writes `chunk` after every write asked for before it (sync messages and link data alike). */
+  private writeInOrder(chunk: Buffer, done: (err?: Error | null) => void): void {
+    this.writeQueue.push({ chunk, done });
+    if (!this.writing) this.writeNext();
+  }
+
+  private writeNext(): void {
+    const next = this.writeQueue.shift();
+    this.writing = next !== undefined;
+    if (next === undefined) return;
+    const finished = (err?: Error | null) => {
+      next.done(err);
+      this.writeNext();
+    };
+    if (this.fd === undefined) this.port.write(next.chunk, finished);
+    else this.writeFd(this.fd, next.chunk, 0, 0, finished);
   }
 
   private writeFd(

@@ -2,7 +2,8 @@
 // corrupted byte does (a clear error, never a hang).
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream, openSync } from "node:fs";
+import fs, { createReadStream, createWriteStream, openSync } from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
 import { Duplex } from "node:stream";
 import { test } from "node:test";
 import {
@@ -63,6 +64,66 @@ test("two nodes link over a serial cable and carry streams and rpc", { skip }, a
   await Promise.all([a.close(), b.close()]);
 });
 
+/** Raw read and write ends on a pty, for a scripted end of a cable. */
+function openPty(path: string) {
+  const fd = openSync(path, "r+");
+  const ends = {
+    read: createReadStream("", { fd, autoClose: false }),
+    write: createWriteStream("", { fd, autoClose: false }),
+  };
+  // The ptys go away with socat after the test (EIO): nothing to report then.
+  ends.read.on("error", () => {});
+  ends.write.on("error", () => {});
+  return ends;
+}
+
+test("a line-sync message and the link's first bytes reach the line in the order they were written", {
+  skip,
+}, async () => {
+  // fs.write runs on libuv's thread pool, where a later write may finish
+  // first. Here the sync's READY is the slow one, by 100 ms.
+  const READY = Buffer.from("WKSY\x02", "latin1");
+  const realWrite = fs.write;
+  fs.write = ((fd: number, data: unknown, ...rest: unknown[]) => {
+    const write = () => (realWrite as (...args: unknown[]) => void)(fd, data, ...rest);
+    if (Buffer.isBuffer(data) && data.equals(READY)) setTimeout(write, 100);
+    else write();
+  }) as typeof fs.write;
+  syncBuiltinESMExports();
+  try {
+    const [ours, theirs] = await ptyPair();
+    const peer = openPty(theirs);
+    let line = Buffer.alloc(0);
+    let answered = false;
+    peer.read.on("data", (chunk: string | Buffer) => {
+      line = Buffer.concat([line, chunk as Buffer]);
+      // The scripted end answers our first HELLO with READY alone, so our
+      // side sends its READY and starts the link at once.
+      if (!answered && line.includes("WKSY\x01", 0, "latin1")) {
+        answered = true;
+        peer.write.write(READY);
+      }
+    });
+    const cable = await openSerial({ path: ours });
+    cable.write("the link's first bytes");
+    await withDeadline(
+      new Promise<void>((resolve) => {
+        const check = () => (line.includes("first bytes") ? resolve() : setTimeout(check, 20));
+        check();
+      }),
+      "the link's bytes on the line",
+      10_000,
+    );
+    const text = line.toString("latin1");
+    assert.ok(text.endsWith("WKSY\x02the link's first bytes"), JSON.stringify(text));
+    peer.read.destroy();
+    cable.destroy();
+  } finally {
+    fs.write = realWrite;
+    syncBuiltinESMExports();
+  }
+});
+
 /**
  * Two cables with this process in the middle, passing bytes from a to b and
  * back, and changing the byte at `corruptAt` (counted from a to b) with `mutate`.
@@ -70,17 +131,6 @@ test("two nodes link over a serial cable and carry streams and rpc", { skip }, a
 async function cableWithTap(corruptAt: () => number, mutate: (byte: number) => number) {
   const [aSide, tapA] = await ptyPair();
   const [bSide, tapB] = await ptyPair();
-  const openPty = (path: string) => {
-    const fd = openSync(path, "r+");
-    const ends = {
-      read: createReadStream("", { fd, autoClose: false }),
-      write: createWriteStream("", { fd, autoClose: false }),
-    };
-    // The ptys go away with socat after the test (EIO): nothing to report then.
-    ends.read.on("error", () => {});
-    ends.write.on("error", () => {});
-    return ends;
-  };
   const fromA = openPty(tapA);
   const toB = openPty(tapB);
   let passed = 0;
