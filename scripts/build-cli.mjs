@@ -5,7 +5,7 @@
 // `npm run build` after tsc; the library (dist/index.js) stays tsc's.
 //
 // Dependencies are bundled too (measured faster than leaving them to Node's
-// resolver), except serialport, whose native addon must load from
+// resolver), except serialport and sodium-native, whose native addons load from
 // node_modules, and ws's optional native helpers. The chunks sit in
 // dist/cli/ so that dist/web/public is found from them as from tsc's files
 // (src/web/static-files.ts looks for ../../dist/web/public/).
@@ -28,7 +28,7 @@ await build({
   target: "node20",
   outdir,
   chunkNames: "[name]-[hash]",
-  external: ["serialport", "bufferutil", "utf-8-validate"],
+  external: ["serialport", "sodium-native", "bufferutil", "utf-8-validate"],
   // CommonJS dependencies (commander, ws) call require().
   banner: {
     js: 'import { createRequire as __walkieRequire } from "node:module"; const require = __walkieRequire(import.meta.url);',

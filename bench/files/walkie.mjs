@@ -15,7 +15,7 @@ export default {
   name: "walkie",
   label: "walkie",
   notes: [
-    "CLI send/receive by one-time code (PAKE + Noise), AES-256-GCM, SHA-256 per file, fsync + rename",
+    "CLI send/receive by one-time code (PAKE + Noise), ChaCha20-Poly1305, SHA-256 per file, fsync + rename",
   ],
   kinds: ["file", "tree", "rss"],
   async setup(scratch) {

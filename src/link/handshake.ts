@@ -22,7 +22,8 @@ import {
 } from "./pake-exchange.js";
 import { RecordSealer } from "./records.js";
 
-export const PROTOCOL_VERSION = 1;
+/** 2: records and handshake in ChaChaPoly (1 was AESGCM). */
+export const PROTOCOL_VERSION = 2;
 const MAGIC = Buffer.from("WALK", "ascii");
 const PROLOGUE_LABEL = Buffer.from("walkie/1", "ascii");
 const MAX_HELLO_BYTES = 1024;
@@ -35,8 +36,8 @@ export enum LinkMode {
 }
 
 const PROTOCOL_NAMES: Record<LinkMode, string> = {
-  [LinkMode.Known]: "Noise_XX_25519_AESGCM_SHA256",
-  [LinkMode.Code]: "Noise_XXpsk3_25519_AESGCM_SHA256",
+  [LinkMode.Known]: "Noise_XX_25519_ChaChaPoly_SHA256",
+  [LinkMode.Code]: "Noise_XXpsk3_25519_ChaChaPoly_SHA256",
 };
 
 /** What the handshake proved about the other side. */
@@ -209,7 +210,7 @@ function finish(
   };
   if (refusal) {
     const record = new RecordSealer(result.sendKey).seal([encodeGoAway("ERR_PEER_NOT_ALLOWED")]);
-    options.transport.end(Buffer.concat(record));
+    options.transport.end(record);
     throw refusal;
   }
   return result;

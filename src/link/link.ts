@@ -221,8 +221,7 @@ export class Link extends EventEmitter {
    */
   private tellPeerAndDestroy(err: WalkieError): void {
     if (!this.closed && this.transport.writable) {
-      const record = this.sealer.seal([encodeGoAway(err.code)]);
-      this.transport.end(Buffer.concat(record));
+      this.transport.end(this.sealer.seal([encodeGoAway(err.code)]));
       const transport = this.transport;
       setTimeout(() => transport.destroy(), 2_000).unref();
       this.closeError ??= err;
@@ -328,11 +327,10 @@ export class Link extends EventEmitter {
         }
         const parts = this.mux.pull(MAX_RECORD_PLAINTEXT);
         if (parts === null) break;
-        for (const piece of this.sealer.seal(parts)) {
-          transport.write(piece);
-          this.bytesOut += piece.length;
-          this.rateOut.add(piece.length);
-        }
+        const record = this.sealer.seal(parts);
+        transport.write(record);
+        this.bytesOut += record.length;
+        this.rateOut.add(record.length);
       }
     } finally {
       transport.uncork();

@@ -9,7 +9,7 @@ const key = randomBytes(32);
 
 function sealAll(plaintexts: Buffer[]): Buffer {
   const sealer = new RecordSealer(key);
-  return Buffer.concat(plaintexts.flatMap((p) => sealer.seal([p.subarray(0, 3), p.subarray(3)])));
+  return Buffer.concat(plaintexts.map((p) => sealer.seal([p.subarray(0, 3), p.subarray(3)])));
 }
 
 function openAll(wire: Buffer, cuts: number[]): Buffer[] {
@@ -72,7 +72,7 @@ test("a flipped bit anywhere fails with ERR_DECRYPT or ERR_RECORD_SIZE", () => {
 
 test("a replayed or reordered record fails authentication", () => {
   const sealer = new RecordSealer(key);
-  const one = Buffer.concat(sealer.seal([randomBytes(20)]));
+  const one = sealer.seal([randomBytes(20)]);
   const opener = new RecordOpener(key);
   opener.push(one, () => {});
   assert.throws(

@@ -1,53 +1,44 @@
 /**
  * The record layer: Noise transport messages on a byte stream. Each record is
- * a 2-byte length and AES-256-GCM ciphertext with its tag (PROTOCOL.md §3).
- * Sans-IO: `RecordSealer` turns plaintext parts into bytes to write,
+ * a 2-byte length and ChaCha20-Poly1305 ciphertext with its tag (PROTOCOL.md
+ * §3). Sans-IO: `RecordSealer` turns plaintext parts into bytes to write,
  * `RecordOpener` turns received chunks into authenticated plaintexts.
  *
- * Hot path: one cipher object per record, no concatenation of plaintext
- * parts on send (each part is fed to the cipher in turn), and on receive a
- * copy only when a record straddles two chunks.
+ * Hot path: a record is built in one buffer and encrypted in place (one
+ * native call with libsodium, see record-aead.ts); on receive a copy only
+ * when a record straddles two chunks.
  */
-import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
 import { WireError } from "../errors.js";
+import { type AeadBackend, createRecordAead, type RecordAead, TAG_BYTES } from "./record-aead.js";
 
-const TAG_BYTES = 16;
 const LENGTH_BYTES = 2;
 /** Largest Noise message: the 2-byte length field's limit. */
 export const MAX_RECORD_BYTES = 65_535;
 export const MAX_RECORD_PLAINTEXT = MAX_RECORD_BYTES - TAG_BYTES;
-/** Up to this plaintext size a record is sealed into one buffer. */
-const SMALL_RECORD = 4096;
 /** A tag and at least one 8-byte frame header. */
 const MIN_RECORD_BYTES = TAG_BYTES + 8;
-/** Naming the tag length up front makes each cipher object a little cheaper to set up. */
-const TAG_OPTIONS = { authTagLength: TAG_BYTES };
 /** Noise reserves nonce 2^64-1; we stop far earlier, at 2^53, where a JS number is still exact. */
 const MAX_NONCE = Number.MAX_SAFE_INTEGER;
 
 function nonceFor(counter: number, out: Buffer): Buffer {
-  // 4 zero bytes, then the 64-bit big-endian counter.
-  out.writeUInt32BE(Math.floor(counter / 2 ** 32), 4);
-  out.writeUInt32BE(counter >>> 0, 8);
+  // ChaChaPoly in Noise: 4 zero bytes, then the 64-bit little-endian counter.
+  out.writeUInt32LE(counter >>> 0, 4);
+  out.writeUInt32LE(Math.floor(counter / 2 ** 32), 8);
   return out;
 }
 
 /** Encrypts outgoing records with one direction's Noise cipher key. */
 export class RecordSealer {
-  private readonly key: KeyObject;
+  private readonly aead: RecordAead;
   private readonly nonce = Buffer.alloc(12);
   private counter = 0;
 
-  constructor(key: Buffer) {
-    this.key = createSecretKey(key);
+  constructor(key: Buffer, backend?: AeadBackend) {
+    this.aead = createRecordAead(key, backend);
   }
 
-  /**
-   * Seals one record whose plaintext is the concatenation of `parts`.
-   * Returns the buffers to write, in order (length+first ciphertext, the
-   * rest, then the tag).
-   */
-  seal(parts: readonly Buffer[]): Buffer[] {
+  /** Seals one record whose plaintext is the concatenation of `parts`; returns its bytes. */
+  seal(parts: readonly Buffer[]): Buffer {
     let length = 0;
     for (const part of parts) length += part.length;
     if (length === 0 || length > MAX_RECORD_PLAINTEXT) {
@@ -55,44 +46,29 @@ export class RecordSealer {
     }
     if (this.counter >= MAX_NONCE)
       throw new WireError("ERR_NONCE_EXHAUSTED", "send nonce exhausted");
-    const cipher = createCipheriv(
-      "aes-256-gcm",
-      this.key,
-      nonceFor(this.counter++, this.nonce),
-      TAG_OPTIONS,
-    );
-    if (length <= SMALL_RECORD) {
-      // Small records (keystrokes, requests, acks) go out as one buffer:
-      // one write instead of four is worth a small copy.
-      const body = cipher.update(parts.length === 1 ? parts[0]! : Buffer.concat(parts, length));
-      cipher.final();
-      const record = Buffer.allocUnsafe(LENGTH_BYTES + length + TAG_BYTES);
-      record.writeUInt16BE(length + TAG_BYTES, 0);
-      record.set(body, LENGTH_BYTES);
-      record.set(cipher.getAuthTag(), LENGTH_BYTES + length);
-      return [record];
+    const record = Buffer.allocUnsafe(LENGTH_BYTES + length + TAG_BYTES);
+    record.writeUInt16BE(length + TAG_BYTES, 0);
+    let at = LENGTH_BYTES;
+    for (const part of parts) {
+      record.set(part, at);
+      at += part.length;
     }
-    const header = Buffer.allocUnsafe(LENGTH_BYTES);
-    header.writeUInt16BE(length + TAG_BYTES, 0);
-    const out: Buffer[] = [header];
-    for (const part of parts) out.push(cipher.update(part));
-    cipher.final();
-    out.push(cipher.getAuthTag());
-    return out;
+    this.aead.sealInPlace(nonceFor(this.counter++, this.nonce), record.subarray(LENGTH_BYTES));
+    return record;
   }
 }
 
 /** Parses and decrypts incoming records with the other direction's key. */
 export class RecordOpener {
-  private readonly key: KeyObject;
+  private readonly aead: RecordAead;
   private readonly nonce = Buffer.alloc(12);
   private counter = 0;
   /** Pieces of a record that straddles chunks, and their total length. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
 
-  constructor(key: Buffer) {
-    this.key = createSecretKey(key);
+  constructor(key: Buffer, backend?: AeadBackend) {
+    this.aead = createRecordAead(key, backend);
   }
 
   /** Bytes of a record begun but not complete yet (0 between records). */
@@ -154,24 +130,12 @@ export class RecordOpener {
     this.pendingBytes += piece.length;
   }
 
-  private open(ciphertext: Buffer): Buffer {
+  private open(sealed: Buffer): Buffer {
     if (this.counter >= MAX_NONCE)
       throw new WireError("ERR_NONCE_EXHAUSTED", "receive nonce exhausted");
-    const decipher = createDecipheriv(
-      "aes-256-gcm",
-      this.key,
-      nonceFor(this.counter++, this.nonce),
-      TAG_OPTIONS,
-    );
-    const bodyLength = ciphertext.length - TAG_BYTES;
-    decipher.setAuthTag(ciphertext.subarray(bodyLength));
-    const plaintext = decipher.update(ciphertext.subarray(0, bodyLength));
-    try {
-      decipher.final();
-    } catch (err: unknown) {
-      throw new WireError("ERR_DECRYPT", "a record failed authentication (corrupted or forged)", {
-        cause: err,
-      });
+    const plaintext = this.aead.open(nonceFor(this.counter++, this.nonce), sealed);
+    if (plaintext === undefined) {
+      throw new WireError("ERR_DECRYPT", "a record failed authentication (corrupted or forged)");
     }
     return plaintext;
   }

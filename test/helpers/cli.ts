@@ -323,11 +323,11 @@ export function startDialer(
   identity: CliIdentity,
   port: number,
   peer: string,
-  options: { json?: boolean; stdout?: "buffer" | "hash" } = {},
+  options: { json?: boolean; stdout?: "buffer" | "hash"; env?: Record<string, string> } = {},
 ): WalkieProcess {
   const args = ["pipe", "--to", `127.0.0.1:${port}`, "--peer", peer];
   if (options.json !== false) args.push("--json");
-  return walkie(args, { home: identity.home, stdout: options.stdout });
+  return walkie(args, { home: identity.home, stdout: options.stdout, env: options.env });
 }
 
 /** Resolves or rejects like `promise`, but rejects after `timeoutMs` naming `what`. */

@@ -20,7 +20,7 @@ import {
   type WalkieNode,
   WireError,
 } from "../../src/index.js";
-import { runHandshake } from "../../src/link/handshake.js";
+import { PROTOCOL_VERSION, runHandshake } from "../../src/link/handshake.js";
 import { RecordOpener, RecordSealer } from "../../src/link/records.js";
 import {
   decodeRecord,
@@ -36,7 +36,7 @@ import { startTcpProxy } from "../helpers/tcp-proxy.js";
 import { tempDir } from "../helpers/temp.js";
 
 const HOST = "127.0.0.1";
-const PREAMBLE = Buffer.from([0x57, 0x41, 0x4c, 0x4b, 1, 0, 0, 0]);
+const PREAMBLE = Buffer.from([0x57, 0x41, 0x4c, 0x4b, PROTOCOL_VERSION, 0, 0, 0]);
 const PROLOGUE = Buffer.concat([Buffer.from("walkie/1", "ascii"), PREAMBLE]);
 /** Message 1 of Noise XX (`-> e`, empty payload): any 32 bytes are a well-formed one. */
 const MESSAGE_1 = framed(randomBytes(32));
@@ -162,17 +162,17 @@ const preambleAttacks: Array<{ name: string; bytes: Buffer; code: string; end?: 
   },
   {
     name: "a preamble with an unknown version",
-    bytes: Buffer.from([0x57, 0x41, 0x4c, 0x4b, 2, 0, 0, 0]),
+    bytes: Buffer.from([0x57, 0x41, 0x4c, 0x4b, PROTOCOL_VERSION + 1, 0, 0, 0]),
     code: "ERR_BAD_PREAMBLE",
   },
   {
     name: "a preamble with an unknown mode",
-    bytes: Buffer.from([0x57, 0x41, 0x4c, 0x4b, 1, 7, 0, 0]),
+    bytes: Buffer.from([0x57, 0x41, 0x4c, 0x4b, PROTOCOL_VERSION, 7, 0, 0]),
     code: "ERR_BAD_PREAMBLE",
   },
   {
     name: "a preamble with reserved bytes set",
-    bytes: Buffer.from([0x57, 0x41, 0x4c, 0x4b, 1, 0, 0, 1]),
+    bytes: Buffer.from([0x57, 0x41, 0x4c, 0x4b, PROTOCOL_VERSION, 0, 0, 1]),
     code: "ERR_BAD_PREAMBLE",
   },
   {
@@ -215,7 +215,7 @@ test("a third handshake message that does not verify: ERR_HANDSHAKE, and the nod
 /** Runs a real XX handshake by hand up to message 3, whose payload (the hello) is `hello`. */
 async function sendHello(hello: Buffer): Promise<RawConnection> {
   const state = new HandshakeState({
-    protocolName: "Noise_XX_25519_AESGCM_SHA256",
+    protocolName: "Noise_XX_25519_ChaChaPoly_SHA256",
     initiator: true,
     prologue: PROLOGUE,
     staticKeyPair: mallory,
@@ -232,8 +232,11 @@ async function sendHello(hello: Buffer): Promise<RawConnection> {
 
 for (const [name, hello] of [
   ["a hello that is not CBOR", Buffer.from([0xff, 0xfe, 0xfd])],
-  ["a hello without a name", Buffer.from(encode({ v: 1 }))],
-  ["a hello over 1,024 bytes", Buffer.from(encode({ v: 1, name: "x".repeat(2000) }))],
+  ["a hello without a name", Buffer.from(encode({ v: PROTOCOL_VERSION }))],
+  [
+    "a hello over 1,024 bytes",
+    Buffer.from(encode({ v: PROTOCOL_VERSION, name: "x".repeat(2000) })),
+  ],
   // {"v": 1, "name": <text string of the bytes ff fe>}: not UTF-8
   [
     "a hello whose name is not UTF-8",
@@ -349,7 +352,7 @@ async function forgedLink(): Promise<{
   raw.socket.resume(); // the handshake paused it for the record layer
   const sealer = new RecordSealer(sendKey);
   const send = (frames: Buffer[]) => {
-    for (const piece of sealer.seal(frames)) raw.socket.write(piece);
+    raw.socket.write(sealer.seal(frames));
   };
   send([encodePing(Buffer.alloc(8), false)]); // a valid first record confirms the link
   return { raw, send, victimLink: await linked, goAways };

@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { createSpake2 } from "../../src/crypto/spake2.js";
 import { createNode, hasCode, type Link, type WalkieNode } from "../../src/index.js";
+import { PROTOCOL_VERSION } from "../../src/link/handshake.js";
 import { MessageReader } from "../../src/link/message-reader.js";
 import { initiatePake, pairingScalar } from "../../src/link/pake-exchange.js";
 import { dialTcp } from "../../src/transport/index.js";
@@ -136,7 +137,7 @@ describe("pairing nodes over loopback", () => {
     const session = await alice.pairWait({ host: "127.0.0.1", code: "42-amber-rocket" });
     session.result.catch(() => {});
     const wrong = await pairingScalar("42-amber-rabbit");
-    const preamble = Buffer.from([0x57, 0x41, 0x4c, 0x4b, 1, 1, 0, 0]);
+    const preamble = Buffer.from([0x57, 0x41, 0x4c, 0x4b, PROTOCOL_VERSION, 1, 0, 0]);
     const attempt = async (): Promise<string> => {
       let socket: Awaited<ReturnType<typeof dialTcp>>;
       try {

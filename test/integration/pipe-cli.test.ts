@@ -99,26 +99,31 @@ test("a 1 GiB stream arrives with the same SHA-256 and both sides count 10737418
   assert.equal(await feeding, undefined);
 });
 
-test("both directions at once: each side receives exactly what the other sent", async () => {
-  const fromBob = randomBytes(3 * MB + 17);
-  const fromAlice = randomBytes(5 * MB + 3);
-  const { proc: listener, port } = await startListener(bob, [alice.id]);
-  const dialer = startDialer(alice, port, bob.id);
-  const feeds = [listener.feed(fromBob), dialer.feed(fromAlice)];
+// The second time the dialer seals and opens its records with node:crypto,
+// the listener with libsodium: the same ChaCha20-Poly1305 bytes.
+for (const dialerCrypto of ["libsodium", "node:crypto"]) {
+  test(`both directions at once: each side receives exactly what the other sent (dialer on ${dialerCrypto})`, async () => {
+    const fromBob = randomBytes(3 * MB + 17);
+    const fromAlice = randomBytes(5 * MB + 3);
+    const { proc: listener, port } = await startListener(bob, [alice.id]);
+    const env = dialerCrypto === "node:crypto" ? { WALKIE_CRYPTO: "node" } : undefined;
+    const dialer = startDialer(alice, port, bob.id, { env });
+    const feeds = [listener.feed(fromBob), dialer.feed(fromAlice)];
 
-  await Promise.all([listener.expectExit(0), dialer.expectExit(0)]);
-  await assertReceived(listener, fromAlice);
-  await assertReceived(dialer, fromBob);
-  assert.deepEqual(await Promise.all(feeds), [undefined, undefined]);
-  assert.deepEqual(closedCounts(listener), {
-    bytesSent: fromBob.length,
-    bytesReceived: fromAlice.length,
+    await Promise.all([listener.expectExit(0), dialer.expectExit(0)]);
+    await assertReceived(listener, fromAlice);
+    await assertReceived(dialer, fromBob);
+    assert.deepEqual(await Promise.all(feeds), [undefined, undefined]);
+    assert.deepEqual(closedCounts(listener), {
+      bytesSent: fromBob.length,
+      bytesReceived: fromAlice.length,
+    });
+    assert.deepEqual(closedCounts(dialer), {
+      bytesSent: fromAlice.length,
+      bytesReceived: fromBob.length,
+    });
   });
-  assert.deepEqual(closedCounts(dialer), {
-    bytesSent: fromAlice.length,
-    bytesReceived: fromBob.length,
-  });
-});
+}
 
 for (const quiet of ["listener", "dialer"] as const) {
   const talker = quiet === "listener" ? "dialer" : "listener";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import fc from "fast-check";
+import { fromHex, pairOf, vectorSide, vectors } from "../../../test/helpers/cacophony.js";
 import { HandshakeError, hasCode } from "../../errors.js";
 import {
   CipherState,
@@ -10,31 +10,8 @@ import {
   type HandshakeOptions,
   HandshakeState,
   type KeyPair,
-  keyPairFromSecretKey,
   MAX_NONCE,
 } from "./index.js";
-
-interface Vector {
-  name: string;
-  init_prologue: string;
-  init_psk?: string;
-  init_static?: string;
-  init_ephemeral: string;
-  init_remote_static?: string;
-  resp_prologue: string;
-  resp_psk?: string;
-  resp_static?: string;
-  resp_ephemeral: string;
-  resp_remote_static?: string;
-  messages: { payload: string; ciphertext: string }[];
-}
-
-const fixture = new URL("../../../test/fixtures/noise/cacophony.json", import.meta.url);
-const { vectors } = JSON.parse(readFileSync(fixture, "utf8")) as { vectors: Vector[] };
-
-const fromHex = (hex: string): Buffer => Buffer.from(hex, "hex");
-const pairOf = (hex: string | undefined): KeyPair | undefined =>
-  hex === undefined ? undefined : keyPairFromSecretKey(fromHex(hex));
 
 function isHandshakeError(err: unknown, code = "ERR_HANDSHAKE"): boolean {
   return err instanceof HandshakeError && hasCode(err, code);
@@ -49,23 +26,6 @@ test("cacophony vectors are all present", () => {
   // 16 patterns (NN, NK, KK, XK, IK, XX and their psk variants) x 2 ciphers x 4 hashes.
   assert.equal(vectors.length, 128);
 });
-
-/** One side of a vector, with its fixed keys and ephemeral. */
-function vectorSide(v: Vector, side: "init" | "resp"): HandshakeState {
-  const field = (name: string) =>
-    (v as unknown as Record<string, string | undefined>)[`${side}_${name}`];
-  const bytes = (name: string) => (field(name) === undefined ? undefined : fromHex(field(name)!));
-  const psk = bytes("psk");
-  return new HandshakeState({
-    protocolName: v.name,
-    initiator: side === "init",
-    prologue: bytes("prologue"),
-    staticKeyPair: pairOf(field("static")),
-    remoteStaticKey: bytes("remote_static"),
-    psks: psk ? [psk] : [],
-    ephemeralKeyPair: pairOf(field("ephemeral")),
-  });
-}
 
 for (const v of vectors) {
   test(`cacophony ${v.name}`, () => {
