@@ -4,6 +4,7 @@ export { generateCode, type ParsedCode, parseCode } from "./crypto/one-time-code
 export type { DiscoveredPeer } from "./discovery/index.js";
 export * from "./errors.js";
 export {
+  type AeadBackend,
   type Link,
   type LinkStats,
   type MuxStream,

@@ -15,4 +15,5 @@ export {
   pairingScalar,
   warmUpPake,
 } from "./pake-exchange.js";
+export type { AeadBackend } from "./record-aead.js";
 export { type UpgradeOptions, upgrade } from "./upgrade.js";

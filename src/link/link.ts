@@ -11,6 +11,7 @@ import { encodeGoAway, MAX_RECORD_PLAINTEXT } from "../wire/index.js";
 import type { PeerInfo } from "./handshake.js";
 import { Mux, type MuxStream } from "./mux.js";
 import { RateMeter } from "./rate-meter.js";
+import type { AeadBackend } from "./record-aead.js";
 import { RecordStallWatch } from "./record-stall.js";
 import { RecordOpener, RecordSealer } from "./records.js";
 
@@ -81,6 +82,11 @@ export class Link extends EventEmitter {
   /** Resolves when the first record from the peer has been authenticated. */
   readonly confirmed: Promise<void>;
   closed = false;
+
+  /** Which implementation seals and opens this link's ChaCha20-Poly1305 records. */
+  get recordCrypto(): AeadBackend {
+    return this.sealer.backend;
+  }
 
   private readonly transport: Duplex;
   private readonly mux: Mux;

@@ -35,7 +35,7 @@ export interface RecordAead {
 /**
  * The two functions of sodium-native's addon used here, called as its own
  * JavaScript wrappers call them (no `nsec`; `undefined` for no associated
- * data). Sealing returns a negative number on failure; opening, 0 on success.
+ * data). Sealing returns the tag's length on success; opening, 0.
  */
 interface Sodium {
   crypto_aead_chacha20poly1305_ietf_encrypt_detached(
@@ -57,6 +57,8 @@ interface Sodium {
 }
 
 let sodium: Sodium | null | undefined;
+/** The sodium-native whose addon calls this file makes. */
+const SODIUM_NATIVE_VERSION = "5.1.0";
 
 /**
  * sodium-native's prebuilt addon, loaded on first use (most commands never
@@ -65,7 +67,9 @@ let sodium: Sodium | null | undefined;
  * resolvers, 3,000 lines of argument checks) grew a bulk-moving process's
  * heap just past a point where V8 collected its old space eight times as
  * often, which halved `bench/realtime.mjs`'s bulk-under-chat rate. The
- * record layer checks the sizes itself.
+ * addon's calling convention is internal to sodium-native, so only the
+ * version this was written against is used (package.json pins it), and the
+ * sizes its wrappers would check are checked here (the addon does not).
  */
 function loadSodium(): Sodium | null {
   if (sodium !== undefined) return sodium;
@@ -73,6 +77,8 @@ function loadSodium(): Sodium | null {
   try {
     const require = createRequire(import.meta.url);
     const root = dirname(require.resolve("sodium-native"));
+    const { version } = require("sodium-native/package.json") as { version: string };
+    if (version !== SODIUM_NATIVE_VERSION) return sodium;
     const addon = { exports: {} as Sodium };
     const host = `${process.platform}-${process.arch}`;
     process.dlopen(addon, join(root, "prebuilds", host, "sodium-native.node"));
@@ -81,6 +87,11 @@ function loadSodium(): Sodium | null {
     // Not installed (an optional dependency) or no prebuilt addon for this platform.
   }
   return sodium;
+}
+
+/** Whether libsodium loaded here (whatever WALKIE_CRYPTO says). */
+export function libsodiumAvailable(): boolean {
+  return loadSodium() !== null;
 }
 
 /** The backend new keys use here: libsodium when it loads, else node:crypto. */
@@ -95,7 +106,11 @@ export function createRecordAead(key: Buffer, backend = aeadBackend()): RecordAe
     throw new RangeError(`a ChaCha20-Poly1305 key is 32 bytes, not ${key.length}`);
   const lib = backend === "libsodium" ? loadSodium() : null;
   if (backend === "libsodium" && lib === null) throw new Error("sodium-native is not available");
-  return lib ? sodiumAead(lib, Buffer.from(key)) : nodeAead(key);
+  if (lib === null) return nodeAead(key);
+  // Our own copy, outside Node's shared buffer pool.
+  const own = Buffer.alloc(32);
+  key.copy(own);
+  return sodiumAead(lib, own);
 }
 
 function sodiumAead(lib: Sodium, key: Buffer): RecordAead {
@@ -120,7 +135,8 @@ function sodiumAead(lib: Sodium, key: Buffer): RecordAead {
         nonce,
         key,
       );
-      if (status < 0) throw new Error(`libsodium could not seal a record (${status})`);
+      // The addon returns the tag's length (as an unsigned 64-bit number, so never below 0).
+      if (status !== TAG_BYTES) throw new Error(`libsodium could not seal a record (${status})`);
     },
     open(nonce, sealed) {
       check(nonce, sealed);

@@ -37,6 +37,10 @@ export class RecordSealer {
     this.aead = createRecordAead(key, backend);
   }
 
+  get backend(): AeadBackend {
+    return this.aead.backend;
+  }
+
   /** Seals one record whose plaintext is the concatenation of `parts`; returns its bytes. */
   seal(parts: readonly Buffer[]): Buffer {
     let length = 0;

@@ -229,6 +229,10 @@ class SerialDuplex extends Duplex {
     if (next === undefined) return;
     const finished = (err?: Error | null) => {
       next.done(err);
+      if (err) {
+        // The port is failing: what waited will not be written either.
+        for (const waiting of this.writeQueue.splice(0)) waiting.done(err);
+      }
       this.writeNext();
     };
     if (this.fd === undefined) this.port.write(next.chunk, finished);

@@ -307,7 +307,7 @@ export async function makeIdentity(): Promise<CliIdentity> {
 export async function startListener(
   identity: CliIdentity,
   allow: readonly string[],
-  options: { stdout?: "buffer" | "hash" } = {},
+  options: { stdout?: "buffer" | "hash"; env?: Record<string, string> } = {},
 ): Promise<{ proc: WalkieProcess; port: number }> {
   const args = ["pipe", "--listen", "--host", "127.0.0.1", "--port", "0", "--json"];
   if (allow.length > 0) args.push("--allow", ...allow);

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { createCipheriv, createHash, type Hash, randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { test } from "node:test";
+import { libsodiumAvailable } from "../../src/link/record-aead.js";
 import {
   type CliIdentity,
   makeIdentity,
@@ -105,8 +106,11 @@ for (const dialerCrypto of ["libsodium", "node:crypto"]) {
   test(`both directions at once: each side receives exactly what the other sent (dialer on ${dialerCrypto})`, async () => {
     const fromBob = randomBytes(3 * MB + 17);
     const fromAlice = randomBytes(5 * MB + 3);
-    const { proc: listener, port } = await startListener(bob, [alice.id]);
-    const env = dialerCrypto === "node:crypto" ? { WALKIE_CRYPTO: "node" } : undefined;
+    // "" is the default: libsodium where sodium-native loads.
+    const { proc: listener, port } = await startListener(bob, [alice.id], {
+      env: { WALKIE_CRYPTO: "" },
+    });
+    const env = { WALKIE_CRYPTO: dialerCrypto === "node:crypto" ? "node" : "" };
     const dialer = startDialer(alice, port, bob.id, { env });
     const feeds = [listener.feed(fromBob), dialer.feed(fromAlice)];
 
@@ -114,6 +118,10 @@ for (const dialerCrypto of ["libsodium", "node:crypto"]) {
     await assertReceived(listener, fromAlice);
     await assertReceived(dialer, fromBob);
     assert.deepEqual(await Promise.all(feeds), [undefined, undefined]);
+    const byDefault = libsodiumAvailable() ? "libsodium" : "node:crypto";
+    assert.equal((await listener.waitForEvent("connected")).crypto, byDefault);
+    const dialerUses = dialerCrypto === "node:crypto" ? "node:crypto" : byDefault;
+    assert.equal((await dialer.waitForEvent("connected")).crypto, dialerUses);
     assert.deepEqual(closedCounts(listener), {
       bytesSent: fromBob.length,
       bytesReceived: fromAlice.length,

@@ -174,7 +174,12 @@ async function listenForPeer(node: WalkieNode, options: PipeOptions, reporter: R
 function reportConnected(link: Link, reporter: Reporter): void {
   reporter.event(
     "connected",
-    { peer: link.peer.id, name: link.peer.name, address: link.remoteAddress },
+    {
+      peer: link.peer.id,
+      name: link.peer.name,
+      address: link.remoteAddress,
+      crypto: link.recordCrypto,
+    },
     `walkie: connected to ${link.peer.name} (${link.peer.id})`,
   );
 }
