@@ -83,9 +83,13 @@ test("a message to a peer that went away waits, and is delivered once it is back
   const [waiting] = await history(a, "bob");
   assert.equal(waiting?.deliveredAt, undefined);
   b = await startDaemon("bob", { home, port });
-  await eventually("delivered", async () =>
-    (await history(a, "bob")).find((m) => m.id === sent.id && m.deliveredAt !== undefined),
-  );
+  const delivered = async () =>
+    (await history(a, "bob")).find((m) => m.id === sent.id && m.deliveredAt !== undefined);
+  await eventually("delivered", delivered).catch(async (err: Error) => {
+    // Once seen taking over 15 s under heavy load: say what each side saw.
+    const status = async (d: typeof a) => JSON.stringify((await d.call("GET", "/api/status")).json);
+    throw new Error(`${err.message}\nalice: ${await status(a)}\nbob: ${await status(b)}`);
+  });
   const onB = await history(b, "alice");
   assert.deepEqual(
     onB.map((m) => m.text),
