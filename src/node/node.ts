@@ -9,7 +9,7 @@ import type { Socket } from "node:net";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import type { DiscoveredPeer } from "../discovery/index.js";
-import { WalkieError } from "../errors.js";
+import { LinkError, WalkieError } from "../errors.js";
 import {
   type CodePurpose,
   type CodeSlot,
@@ -326,6 +326,15 @@ export class WalkieNode extends EventEmitter {
       codePurpose: options.codePurpose,
       onStream: (stream, link) => this.dispatch(stream, link),
     });
+    if (this.closing) {
+      // Its handshake ended after close() took the list of links to close:
+      // kept, it would outlive the node (and keep the peer linked to nothing).
+      await link.close();
+      throw new LinkError(
+        "ERR_LINK_CLOSED",
+        `this node is closing: the link with ${link.peer.name} was closed`,
+      );
+    }
     this.adopt(link);
     return link;
   }

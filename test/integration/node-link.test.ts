@@ -3,7 +3,14 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import type { Duplex } from "node:stream";
 import { test } from "node:test";
-import { createNode, hasCode, type Link, type WalkieNode } from "../../src/index.js";
+import {
+  createMemoryDuplexPair,
+  createNode,
+  expectPeer,
+  hasCode,
+  type Link,
+  type WalkieNode,
+} from "../../src/index.js";
 import { tempDir } from "../helpers/temp.js";
 
 function readAll(stream: Duplex): Promise<Buffer> {
@@ -111,3 +118,20 @@ test("a graceful close lets both sides end cleanly", async () => {
 function sha(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
+
+test("a link whose handshake ends while its node closes is closed too, on both sides", async () => {
+  const [a, b] = await twoNodes();
+  const [toB, toA] = createMemoryDuplexPair();
+  const dialled = a.connect(toB, { isInitiator: true, verifyPeer: expectPeer(b.id) });
+  const answered = b.connect(toA, { isInitiator: false, verifyPeer: expectPeer(a.id) });
+  // The handshake is under way: close() finds no link yet to close.
+  await b.close();
+  await assert.rejects(answered, (err) => hasCode(err, "ERR_LINK_CLOSED"));
+  assert.deepEqual(b.links(), []);
+  // a hears b's goodbye instead of keeping a link to a node that is gone.
+  const link = await dialled.catch(() => undefined);
+  if (link !== undefined && !link.closed)
+    await new Promise((resolve) => link.once("close", resolve));
+  assert.deepEqual(a.links(), []);
+  await a.close();
+});
