@@ -66,13 +66,21 @@ async function pairNodes(a: Up, aHome: string, bHome: string): Promise<void> {
   );
 }
 
-test("sends queued for an offline peer outlive a restart of walkie up and arrive intact; a file changed meanwhile fails its send", async () => {
+/** alice and bob, each running `walkie up` (bob with an inbox), paired; bob takes alice's sends unasked. */
+async function pairedNodes() {
   const [alice, bob] = await Promise.all([makeIdentity(), makeIdentity()]);
   const inbox = tempDir("walkie-inbox-");
-  let a = await up(alice.home);
-  let b = await up(bob.home, ["--inbox", inbox]);
+  const a = await up(alice.home);
+  const b = await up(bob.home, ["--inbox", inbox]);
   await pairNodes(a, alice.home, bob.home);
   const auto = await b.call("POST", `/api/peers/${alice.id}/settings`, { autoAccept: true });
+  return { alice, bob, inbox, a, b, auto };
+}
+
+test("sends queued for an offline peer outlive a restart of walkie up and arrive intact; a file changed meanwhile fails its send", async () => {
+  const nodes = await pairedNodes();
+  const { alice, bob, inbox, auto } = nodes;
+  let { a, b } = nodes;
   assert.equal(auto.status, 200, auto.text);
   await b.stop();
   await eventually(
@@ -189,12 +197,9 @@ test("a corrupt send queue is a warning and is moved aside; walkie up runs on", 
 });
 
 test("a send cut off when the sending node is killed goes on after its restart", async () => {
-  const [alice, bob] = await Promise.all([makeIdentity(), makeIdentity()]);
-  const inbox = tempDir("walkie-inbox-");
-  let a = await up(alice.home);
-  const b = await up(bob.home, ["--inbox", inbox]);
-  await pairNodes(a, alice.home, bob.home);
-  await b.call("POST", `/api/peers/${alice.id}/settings`, { autoAccept: true });
+  const nodes = await pairedNodes();
+  const { alice, bob, inbox, b } = nodes;
+  let { a } = nodes;
   const dir = tempDir();
   const data = randomBytes(256 * 1024 * 1024);
   writeFileSync(join(dir, "disk.img"), data);

@@ -2,30 +2,11 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { sampleQueuedSend as sample } from "../../../test/helpers/queued-send.js";
 import { tempDir } from "../../../test/helpers/temp.js";
 import { EntryKind } from "../../services/files/index.js";
-import { type QueuedSend, SEND_QUEUE_FILE, SendQueue } from "./send-queue.js";
+import { SEND_QUEUE_FILE, SendQueue } from "./send-queue.js";
 import { sourceChange } from "./source-check.js";
-
-function sample(home: string, fields: Partial<QueuedSend> = {}): QueuedSend {
-  return {
-    id: "0123456789abcdef",
-    peerId: "PEER",
-    peerName: "bob",
-    paths: ["/tmp/movie.bin"],
-    options: { links: false },
-    createdAt: 1_700_000_000_000,
-    state: "waiting",
-    attempts: 0,
-    names: ["movie.bin"],
-    files: 1,
-    totalBytes: 10,
-    doneBytes: 0,
-    staging: join(home, "outbox", "0123456789abcdef"),
-    source: [["movie.bin", EntryKind.File, 10, 1_700_000_000_000]],
-    ...fields,
-  };
-}
 
 const noWriteErrors = (err: unknown) => assert.fail(String(err));
 

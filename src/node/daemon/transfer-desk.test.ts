@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { sampleQueuedSend } from "../../../test/helpers/queued-send.js";
 import { tempDir } from "../../../test/helpers/temp.js";
 import type { Link } from "../../link/index.js";
 import { EntryKind } from "../../services/files/index.js";
@@ -21,23 +22,15 @@ test("a restored send cancelled while its files are checked again stays cancelle
     linkFor: () => undefined as Link | undefined,
     settleMs: 0,
   });
-  const id = "0123456789abcdef";
-  desk.restore({
-    id,
-    peerId: "PEER",
-    peerName: "bob",
-    paths: [file],
-    options: { links: false },
-    createdAt: Date.now(),
-    state: "waiting",
-    attempts: 0,
-    names: ["movie.bin"],
-    files: 1,
-    totalBytes: 10,
-    doneBytes: 0,
-    staging: null,
-    source: [["movie.bin", EntryKind.File, 10, Math.round(statSync(file).mtimeMs)]],
-  });
+  const id = sampleQueuedSend(home).id;
+  desk.restore(
+    sampleQueuedSend(home, {
+      paths: [file],
+      createdAt: Date.now(),
+      staging: null,
+      source: [["movie.bin", EntryKind.File, 10, Math.round(statSync(file).mtimeMs)]],
+    }),
+  );
   await queue.flush();
   desk.peerOnline("PEER"); // its resend runs on the next timer, and reads the files again
   await new Promise<void>((resolve) =>
